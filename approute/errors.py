@@ -1,0 +1,100 @@
+"""The exceptions approute raises, and the ones it turns into responses.
+
+    ApprouteError
+    ├── ProjectError             the user's project is wrong (file:line in the message)
+    ├── RequestError             the request is wrong; carries the HTTP ``status``
+    │   ├── BadRequest           400: malformed path, query, header or body
+    │   │   ├── InvalidJSON      400, also a ValueError: ``await request.json()``
+    │   │   └── InvalidForm      400, also a ValueError: ``await request.form_data()``
+    │   ├── BodyTooLarge         413 (deliberately *not* a ValueError)
+    │   └── HeadersTooLarge      431
+    └── NavigationSignal         raised by approute.navigation helpers
+        ├── RedirectSignal       307 / 308 with a Location
+        └── HTTPStatusSignal     bare 401 / 403 / 404
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ApprouteError",
+    "BadRequest",
+    "BodyTooLarge",
+    "HTTPStatusSignal",
+    "HeadersTooLarge",
+    "InvalidForm",
+    "InvalidJSON",
+    "NavigationSignal",
+    "ProjectError",
+    "RedirectSignal",
+    "RequestError",
+]
+
+
+class ApprouteError(Exception):
+    """Base class of every exception approute defines."""
+
+
+class ProjectError(ApprouteError):
+    """The user's project is wrong; the message names the file (and line)."""
+
+
+class RequestError(ApprouteError):
+    """The client sent something approute refuses; ``status`` is the 4xx to answer."""
+
+    status: int = 400
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        if status is not None:
+            self.status = status
+
+
+class BadRequest(RequestError):
+    """400: a malformed path, query, header or body."""
+
+    status = 400
+
+
+class InvalidJSON(BadRequest, ValueError):
+    """The request body is not valid JSON (``except ValueError`` catches it)."""
+
+
+class InvalidForm(BadRequest, ValueError):
+    """The request body is not a form approute can parse."""
+
+
+class BodyTooLarge(RequestError):
+    """413: the body is over the configured limit.
+
+    Not a ``ValueError``, so ``except ValueError`` around ``request.json()``
+    never turns a 413 into a 400.
+    """
+
+    status = 413
+
+
+class HeadersTooLarge(RequestError):
+    """431: the request line or headers are over the limit."""
+
+    status = 431
+
+
+class NavigationSignal(ApprouteError):
+    """Control flow raised by ``approute.navigation``; never an error the user sees."""
+
+
+class RedirectSignal(NavigationSignal):
+    """``redirect()`` / ``permanent_redirect()``: answer ``status`` with ``Location``."""
+
+    def __init__(self, location: str, status: int) -> None:
+        super().__init__(f"redirect to {location} ({status})")
+        self.location = location
+        self.status = status
+
+
+class HTTPStatusSignal(NavigationSignal):
+    """``not_found()`` / ``forbidden()`` / ``unauthorized()``: a bare status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
