@@ -1,16 +1,16 @@
 """The exceptions approute raises, and the ones it turns into responses.
 
-    ApprouteError
-    ├── ProjectError             the user's project is wrong (file:line in the message)
-    ├── RequestError             the request is wrong; carries the HTTP ``status``
-    │   ├── BadRequest           400: malformed path, query, header or body
-    │   │   ├── InvalidJSON      400, also a ValueError: ``await request.json()``
-    │   │   └── InvalidForm      400, also a ValueError: ``await request.form_data()``
-    │   ├── BodyTooLarge         413 (deliberately *not* a ValueError)
-    │   └── HeadersTooLarge      431
-    └── NavigationSignal         raised by approute.navigation helpers
-        ├── RedirectSignal       307 / 308 with a Location
-        └── HTTPStatusSignal     bare 401 / 403 / 404
+ApprouteError
+├── ProjectError             the user's project is wrong (file:line in the message)
+├── RequestError             the request is wrong; carries the HTTP ``status``
+│   ├── BadRequest           400: malformed path, query, header or body
+│   │   ├── InvalidJSON      400, also a ValueError: ``await request.json()``
+│   │   └── InvalidForm      400, also a ValueError: ``await request.form_data()``
+│   ├── BodyTooLarge         413 (deliberately *not* a ValueError)
+│   └── HeadersTooLarge      431
+└── NavigationSignal         raised by approute.navigation helpers
+    ├── RedirectSignal       307 / 308 with a Location
+    └── HTTPStatusSignal     bare 401 / 403 / 404
 """
 
 from __future__ import annotations

@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make dev` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: dev test lint format redis clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+## dev: install, then serve examples/ on http://127.0.0.1:3000 with reload
+dev: $(STAMP)
+	$(BIN)/approute dev examples --port 3000 --hostname 127.0.0.1
+
+## redis: a real redis-server for the cache tests (apt, as root, when missing)
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else echo "redis-server is missing: run 'sudo apt-get install redis-server'"; exit 1; fi; }
+
+## lint: formatting, lints, mypy --strict, import layers
+lint: $(STAMP)
+	$(BIN)/ruff format --check approute tests examples
+	$(BIN)/ruff check approute tests examples
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## format: apply ruff's formatting and fixes
+format: $(STAMP)
+	$(BIN)/ruff format approute tests examples
+	$(BIN)/ruff check --fix approute tests examples
+
+## test: lint, then the whole suite (unit + end-to-end on real uvicorn)
+test: $(STAMP) redis lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,49 @@
+"""The state of the request being handled, behind ``headers()``, ``cookies()``
+and ``after()``: one ``ContextVar``, so it works in async handlers and in the
+worker thread of a sync one (the context is copied there)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from approute.http.cookies import ResponseCookies
+from approute.http.headers import Headers
+from approute.http.request import NextRequest
+
+__all__ = ["AfterTask", "RequestState", "current_state", "request_state"]
+
+AfterTask = Callable[[], Any] | Awaitable[Any]
+
+
+@dataclass(slots=True)
+class RequestState:
+    """What one request's handler may read and leave behind."""
+
+    request: NextRequest
+    in_handler: bool = True
+    # Cookies set through cookies().set(...): merged into the handler's response.
+    cookie_headers: Headers | None = None
+    after: list[AfterTask] = field(default_factory=list)
+
+    def response_cookies(self) -> ResponseCookies:
+        """The pending ``Set-Cookie`` lines, created on first use."""
+        if self.cookie_headers is None:
+            self.cookie_headers = Headers()
+        return ResponseCookies(self.cookie_headers)
+
+
+request_state: ContextVar[RequestState] = ContextVar("approute_request_state")
+
+
+def current_state(caller: str) -> RequestState:
+    """The current request's state, or a clear error outside a request."""
+    try:
+        return request_state.get()
+    except LookupError:
+        raise RuntimeError(
+            f"{caller} was called outside a request scope: call it while a route "
+            "handler or middleware is handling a request"
+        ) from None

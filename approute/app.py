@@ -1,0 +1,143 @@
+"""Build everything at startup; the ASGI callable.
+
+``create_app(root)`` finds ``app/`` (or ``src/app/``), scans and validates
+the route tree, loads every route module and reads its exports, and hands
+the frozen result to the ``Pipeline``. A request never touches the disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from approute._types import Receive, Scope, Send
+from approute.errors import ProjectError
+from approute.handlers.module import RouteModule, read_route_module
+from approute.http.body import parse_size
+from approute.http.forms import FormLimits
+from approute.http.request import RequestLimits
+from approute.pipeline import Pipeline, PipelineOptions, send_server_error
+from approute.project.loader import add_root_to_path, load_module, relative_name
+from approute.routing.scan import find_app_dir, scan_app
+from approute.routing.table import RouteTable
+
+__all__ = ["App", "ErrorApp", "create_app"]
+
+logger = logging.getLogger("approute")
+
+
+class App:
+    """An approute project as an ASGI application."""
+
+    __slots__ = ("modules", "options", "pipeline", "root", "table")
+
+    def __init__(
+        self,
+        root: Path,
+        table: RouteTable,
+        modules: dict[Path, RouteModule],
+        options: PipelineOptions,
+    ) -> None:
+        self.root = root
+        self.table = table
+        self.modules = modules
+        self.options = options
+        self.pipeline = Pipeline(table, modules, options)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            try:
+                await self.pipeline(scope, receive, send)
+            except Exception:
+                logger.exception("unexpected error outside a handler")
+                await send_server_error(send)
+        elif kind == "lifespan":
+            await _lifespan(receive, send, self.pipeline)
+        elif kind == "websocket":
+            # Route handlers do not take WebSocket upgrades (Next.js 16): 403.
+            await send({"type": "websocket.close", "code": 1008})
+
+
+async def _lifespan(receive: Receive, send: Send, pipeline: Pipeline | None) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            if pipeline is not None:
+                await pipeline.drain()
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+class ErrorApp:
+    """``approute dev`` with a broken project: every request shows the error,
+    and the server stays up until the file is fixed (then it reloads)."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: ProjectError) -> None:
+        self.error = error
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send, None)
+            return
+        if scope["type"] != "http":
+            await send({"type": "websocket.close", "code": 1011})
+            return
+        body = f"approute could not load the project:\n\n{self.error}\n".encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 500,
+                "headers": [
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+
+def _limits(body_size_limit: int | str) -> RequestLimits:
+    size = parse_size(body_size_limit)
+    return RequestLimits(body_size_limit=size, form=replace(FormLimits(), max_body_size=size))
+
+
+def create_app(
+    root: str | os.PathLike[str] = ".",
+    *,
+    dev: bool = False,
+    body_size_limit: int | str = "4mb",
+    body_timeout: float | None = 30.0,
+) -> App:
+    """Load the project at ``root`` into an ASGI app.
+
+    Raises ``ProjectError`` (naming file and line) when the project is wrong.
+    """
+    root_path = Path(root).resolve()
+    if not root_path.is_dir():
+        raise ProjectError(f"{root_path}: no such project folder")
+    add_root_to_path(root_path)
+    app_dir = find_app_dir(root_path)
+    if app_dir is None:
+        raise ProjectError(f"{root_path}: no app/ or src/app/ folder; create app/route.py to start")
+    routes = scan_app(app_dir)
+    table = RouteTable(routes)
+    modules: dict[Path, RouteModule] = {}
+    for route in routes:
+        where = relative_name(route.file, root_path)
+        modules[route.file] = read_route_module(
+            load_module(route.file, root_path),
+            file=route.file,
+            where=where,
+            pattern=route.pattern,
+            kind=route.kind,
+        )
+    limits = replace(_limits(body_size_limit), body_timeout=body_timeout)
+    options = PipelineOptions(dev=dev, limits=limits)
+    return App(root_path, table, modules, options)

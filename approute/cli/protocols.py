@@ -1,0 +1,174 @@
+"""uvicorn HTTP protocols with the limits uvicorn does not enforce itself.
+
+Measured (security-requirements §8): neither uvicorn parser bounds the size
+of a request head, and neither closes a connection that sends its head one
+byte per second or nothing at all. These subclasses add, per connection:
+
+* a head deadline: a request head (request line + headers) must arrive
+  completely within ``head_timeout`` seconds of its first byte (or of the
+  connection opening) → otherwise ``408`` and close;
+* a head size cap: more than ``max_head_size`` bytes without the end of the
+  head → ``431`` and close. (Complete heads are checked exactly, at 16 KiB,
+  by the pipeline; this cap only bounds what the parser buffers.)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, ClassVar
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+__all__ = [
+    "HEAD_TIMEOUT",
+    "MAX_HEAD_SIZE",
+    "GuardedH11Protocol",
+    "GuardedHttpToolsProtocol",
+    "guarded_protocol",
+]
+
+HEAD_TIMEOUT = 10.0
+# The pipeline answers 431 above 16 KiB; the protocol cap leaves room for the
+# body bytes that arrive in the same read as the end of the head.
+MAX_HEAD_SIZE = 24 * 1024
+
+
+def _plain_response(status_line: bytes, message: bytes) -> bytes:
+    return (
+        status_line
+        + b"\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: "
+        + str(len(message)).encode()
+        + b"\r\nconnection: close\r\n\r\n"
+        + message
+    )
+
+
+_TIMEOUT_RESPONSE = _plain_response(b"HTTP/1.1 408 Request Timeout", b"Request Timeout")
+_TOO_LARGE_RESPONSE = _plain_response(
+    b"HTTP/1.1 431 Request Header Fields Too Large", b"Request Header Fields Too Large"
+)
+
+
+class _HeadGuard:
+    """The shared deadline and size logic; mixed into both protocols."""
+
+    head_timeout: ClassVar[float] = HEAD_TIMEOUT
+    max_head_size: ClassVar[int] = MAX_HEAD_SIZE
+
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    _awaiting_head: bool
+    _head_bytes: int
+    _head_timer: asyncio.TimerHandle | None
+
+    def _guard_start(self) -> None:
+        self._awaiting_head = True
+        self._head_bytes = 0
+        self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _guard_bytes(self, size: int) -> None:
+        if self._awaiting_head:
+            self._head_bytes += size
+            if self._head_timer is None:
+                self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _guard_over_limit(self) -> bool:
+        if self._awaiting_head and self._head_bytes > self.max_head_size:
+            self._refuse(_TOO_LARGE_RESPONSE)
+            return True
+        return False
+
+    def _guard_reset(self, awaiting: bool) -> None:
+        """A head completed (or a message ended): stop the clock, count anew."""
+        self._awaiting_head = awaiting
+        self._head_bytes = 0
+        self._guard_stop()
+
+    def _guard_stop(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_timed_out(self) -> None:
+        self._head_timer = None
+        if self._awaiting_head:
+            self._refuse(_TIMEOUT_RESPONSE)
+
+    def _refuse(self, response: bytes) -> None:
+        self._guard_stop()
+        if not self.transport.is_closing():
+            self.transport.write(response)
+            self.transport.close()
+
+
+class GuardedHttpToolsProtocol(_HeadGuard, HttpToolsProtocol):
+    """httptools with a head deadline and size cap."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._guard_start()
+
+    def data_received(self, data: bytes) -> None:
+        self._guard_bytes(len(data))
+        if self._guard_over_limit():
+            return
+        super().data_received(data)
+
+    def on_headers_complete(self) -> None:
+        self._guard_reset(False)
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._guard_reset(True)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._guard_stop()
+        super().connection_lost(exc)
+
+
+class GuardedH11Protocol(_HeadGuard, H11Protocol):
+    """h11 with a head deadline and size cap."""
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._guard_start()
+
+    def data_received(self, data: bytes) -> None:
+        self._guard_bytes(len(data))
+        if self._guard_over_limit():
+            return
+        scope = getattr(self, "scope", None)
+        super().data_received(data)
+        self._after_events(scope)
+
+    def on_response_complete(self) -> None:
+        scope = getattr(self, "scope", None)
+        super().on_response_complete()  # may start a pipelined request
+        self._after_events(scope)
+
+    def _after_events(self, previous_scope: object) -> None:
+        # uvicorn makes a new scope for every request head h11 completes.
+        if getattr(self, "scope", None) is not previous_scope:
+            self._guard_reset(self.conn.their_state in (h11.IDLE, h11.DONE))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._guard_stop()
+        super().connection_lost(exc)
+
+
+def guarded_protocol(
+    parser: str,
+    *,
+    head_timeout: float = HEAD_TIMEOUT,
+    max_head_size: int = MAX_HEAD_SIZE,
+) -> type[Any]:
+    """The guarded protocol class for ``parser`` (``"h11"`` or ``"httptools"``)."""
+    base: type[_HeadGuard] = GuardedH11Protocol if parser == "h11" else GuardedHttpToolsProtocol
+    return type(
+        base.__name__,
+        (base,),
+        {"head_timeout": head_timeout, "max_head_size": max_head_size},
+    )

@@ -1,0 +1,83 @@
+"""Run an approute project under uvicorn, the way ``dev`` and ``start`` need."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import uvicorn
+
+from approute.asgi import ROOT_ENV
+from approute.cli.protocols import guarded_protocol
+
+__all__ = ["Parser", "default_parser", "serve", "server_options", "uvicorn_config"]
+
+Parser = Literal["h11", "httptools"]
+
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+def default_parser() -> Parser:
+    """httptools when installed (stricter and faster), else h11."""
+    return "httptools" if importlib.util.find_spec("httptools") else "h11"
+
+
+def server_options(
+    *, parser: Parser | None = None, head_timeout: float | None = None
+) -> dict[str, Any]:
+    """uvicorn settings every approute server uses (tests use them too)."""
+    protocol_options: dict[str, Any] = {}
+    if head_timeout is not None:
+        protocol_options["head_timeout"] = head_timeout
+    return {
+        "http": guarded_protocol(parser or default_parser(), **protocol_options),
+        "loop": "auto",
+        # Our own head guard answers 431 first; h11's limit would say 400.
+        "h11_max_incomplete_event_size": 64 * 1024,
+        # request.url never comes from client headers (PY-06).
+        "proxy_headers": False,
+        "server_header": False,
+        "log_config": None,
+        "lifespan": "on",
+    }
+
+
+def uvicorn_config(
+    root: Path,
+    *,
+    host: str,
+    port: int,
+    dev: bool = False,
+    workers: int = 1,
+    parser: Parser | None = None,
+    head_timeout: float | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """The uvicorn target and settings serving the project at ``root``.
+
+    The app is built by a factory in each worker process from ``$APPROUTE_ROOT``.
+    """
+    os.environ[ROOT_ENV] = str(root)
+    options = server_options(parser=parser, head_timeout=head_timeout)
+    options.update(factory=True, host=host, port=port)
+    if dev:
+        options.update(
+            reload=True,
+            reload_dirs=[str(root)],
+            reload_includes=["*.py"],
+            reload_excludes=[".approute/*", ".venv/*", "**/__pycache__/*"],
+            access_log=True,
+        )
+        target = "approute.asgi:dev_app_from_env"
+    else:
+        options.update(workers=workers, access_log=False)
+        target = "approute.asgi:app_from_env"
+    return target, options
+
+
+def serve(target: str, options: dict[str, Any]) -> None:
+    """Run uvicorn (with its reloader, or its worker processes, when asked)."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    uvicorn.run(target, **options)

@@ -1,0 +1,160 @@
+"""``RouteModule``: a loaded ``route.py`` or ``page.py``, its exports read once.
+
+Everything a request needs is decided here at startup: which methods exist,
+whether each handler is async, how many arguments it takes, and the
+``Allow`` value. A request only looks these up.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Literal
+
+from approute.errors import ProjectError
+from approute.handlers.methods import HTTP_METHODS, allow_header
+
+__all__ = ["Handler", "RouteModule", "export_warnings", "read_route_module"]
+
+logger = logging.getLogger("approute")
+
+_PAGE_ALLOW = "GET, HEAD"
+
+
+@dataclass(frozen=True, slots=True)
+class Handler:
+    """One exported method handler, inspected at load time."""
+
+    func: Callable[..., Any]
+    method: str
+    is_async: bool
+    arity: int  # how many of (request, ctx) it takes: 0, 1 or 2
+
+
+@dataclass(frozen=True, slots=True)
+class RouteModule:
+    """A route or page module ready to dispatch."""
+
+    file: Path
+    where: str  # the path shown to the user in messages (app/api/x/route.py)
+    pattern: str  # the route, e.g. "/api/users/[id]"
+    kind: Literal["route", "page"]
+    handlers: Mapping[str, Handler]
+    allow: str
+    module: ModuleType
+
+    @property
+    def methods(self) -> frozenset[str]:
+        """The methods the module exports itself."""
+        return frozenset(self.handlers)
+
+
+def _is_async(func: Callable[..., Any]) -> bool:
+    if inspect.iscoroutinefunction(func):
+        return True
+    call = getattr(func, "__call__", None)  # noqa: B004 - async callable objects
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+def _line(func: Callable[..., Any]) -> int | None:
+    code = getattr(func, "__code__", None)
+    return code.co_firstlineno if code is not None else None
+
+
+def _arity(func: Callable[..., Any], name: str, where: str) -> int:
+    """How many of ``(request, ctx)`` to pass; a signature that cannot take
+    them is a ``ProjectError`` naming the file and line."""
+    line = _line(func)
+    location = f"{where}:{line}" if line else where
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return 2
+    positional = 0
+    required = 0
+    variadic = False
+    for parameter in signature.parameters.values():
+        if parameter.kind in (
+            parameter.POSITIONAL_ONLY,
+            parameter.POSITIONAL_OR_KEYWORD,
+        ):
+            positional += 1
+            if parameter.default is parameter.empty:
+                required += 1
+        elif parameter.kind is parameter.VAR_POSITIONAL:
+            variadic = True
+        elif parameter.kind is parameter.KEYWORD_ONLY and parameter.default is parameter.empty:
+            raise ProjectError(
+                f"{location}: {name} has a required keyword-only argument "
+                f"{parameter.name!r}; a handler takes (request) or (request, ctx)"
+            )
+    if required > 2:
+        raise ProjectError(
+            f"{location}: {name} takes {required} required arguments; "
+            "a handler takes (request) or (request, ctx)"
+        )
+    return 2 if variadic else min(positional, 2)
+
+
+def _handler(func: Any, name: str, where: str) -> Handler:
+    if not callable(func):
+        raise ProjectError(
+            f"{where}: {name} must be a function (sync or async); got {type(func).__name__}"
+        )
+    return Handler(
+        func=func,
+        method=name,
+        is_async=_is_async(func),
+        arity=_arity(func, name, where),
+    )
+
+
+def export_warnings(module: ModuleType, where: str) -> list[str]:
+    """Exports that look like handlers but are not (Next.js: lower-case names)."""
+    warnings = []
+    for name in vars(module):
+        upper = name.upper()
+        if upper in HTTP_METHODS and name != upper and callable(getattr(module, name)):
+            warnings.append(f"{where}: exports `{name}`, which is not a handler; export `{upper}`")
+        elif upper == "TRACE" or upper == "CONNECT":
+            warnings.append(f"{where}: `{name}` is not a supported method; it is ignored")
+    return warnings
+
+
+def read_route_module(
+    module: ModuleType,
+    *,
+    file: Path,
+    where: str,
+    pattern: str,
+    kind: Literal["route", "page"],
+) -> RouteModule:
+    """Inspect a loaded module's exports into a ``RouteModule``."""
+    handlers: dict[str, Handler] = {}
+    if kind == "page":
+        page = getattr(module, "page", None)
+        if page is None:
+            raise ProjectError(f"{where}: a page module must export `def page(request, ctx)`")
+        handlers["GET"] = _handler(page, "page", where)
+        allow = _PAGE_ALLOW
+    else:
+        for method in HTTP_METHODS:
+            func = getattr(module, method, None)
+            if func is not None:
+                handlers[method] = _handler(func, method, where)
+        allow = allow_header(set(handlers))
+    for warning in export_warnings(module, where):
+        logger.warning(warning)
+    return RouteModule(
+        file=file,
+        where=where,
+        pattern=pattern,
+        kind=kind,
+        handlers=handlers,
+        allow=allow,
+        module=module,
+    )

@@ -1,0 +1,709 @@
+"""``SearchParams`` (WHATWG ``URLSearchParams``) and ``NextURL`` (``request.next_url``).
+
+A request's ``NextURL`` is built from ASGI parts without parsing anything;
+the query is parsed the first time ``search``, ``search_params`` or ``href``
+is read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote_plus
+
+from approute.errors import BadRequest
+
+__all__ = ["NextURL", "SearchParams"]
+
+_PARAMS_READONLY = "request.next_url is read-only; use request.next_url.clone()"
+
+# WHATWG application/x-www-form-urlencoded serializer: these bytes stay as-is.
+_FORM_SAFE = re.compile(r"[A-Za-z0-9*\-._]*")
+_ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+# A query that parses and re-serialises to itself (every pair has "=", no
+# escapes): ``search`` can skip the parse for it.
+_CANONICAL_QUERY = re.compile(
+    r"[A-Za-z0-9*\-._+]*=[A-Za-z0-9*\-._+]*(?:&[A-Za-z0-9*\-._+]*=[A-Za-z0-9*\-._+]*)*"
+)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+# WHATWG path percent-encode set: C0 controls, space, " # < > ? ^ ` { } and
+# everything above U+007E.
+_PATH_UNSAFE = re.compile(r'[\x00-\x20"#<>?^`{}\x7f-\U0010ffff]')
+# WHATWG fragment percent-encode set: C0 controls, space, " < > ` and > U+007E.
+_FRAGMENT_UNSAFE = re.compile(r'[\x00-\x20"<>`\x7f-\U0010ffff]')
+# These end up in Location headers (HI-01): refuse them rather than guess.
+_CRLF_NUL = re.compile(r"[\r\n\x00]")
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+\-.]*):")
+# WHATWG forbidden domain code points (plus ":" handled by the port split).
+_HOSTNAME = re.compile(r"\[[0-9A-Fa-f:.]+\]|[^\x00-\x20#%/:<>?@\[\\\]^|\x7f]+")
+_DEFAULT_PORT = {"http": "80", "https": "443"}
+_DOUBLE_DOT = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
+_SINGLE_DOT = frozenset({".", "%2e"})
+_CLONE_FIELDS = (
+    "protocol",
+    "host",
+    "hostname",
+    "port",
+    "base_path",
+    "pathname",
+    "search",
+    "hash",
+)
+
+
+# -- application/x-www-form-urlencoded -------------------------------------
+
+
+def _decode_run(match: re.Match[str]) -> str:
+    # WHATWG: percent-decode to bytes, then UTF-8 decode without failure.
+    return bytes.fromhex(match.group().replace("%", "")).decode("utf-8", "replace")
+
+
+def _form_decode(text: str) -> str:
+    if "+" in text:
+        text = text.replace("+", " ")
+    if "%" not in text:
+        return text
+    # "%ZZ" is not a run, so it stays literal, as in URLSearchParams.
+    return _ESCAPE_RUN.sub(_decode_run, text)
+
+
+def _form_encode(text: str) -> str:
+    if _FORM_SAFE.fullmatch(text) is not None:
+        return text
+    try:
+        encoded = quote_plus(text, safe="*")
+    except UnicodeEncodeError:
+        # USVString conversion: a lone surrogate becomes U+FFFD.
+        encoded = quote_plus(_SURROGATE.sub("\ufffd", text), safe="*")
+    # quote() keeps "~"; the urlencoded percent-encode set includes it.
+    return encoded.replace("~", "%7E")
+
+
+def _parse_query(query: str, max_params: int | None) -> list[tuple[str, str]]:
+    """WHATWG urlencoded parser: fields split on ``&`` only (PY-04: never ``;``)."""
+    if not query:
+        return []
+    pieces = query.split("&")
+    if (
+        max_params is not None
+        and len(pieces) > max_params
+        and sum(1 for p in pieces if p) > max_params
+    ):
+        raise BadRequest("too many query parameters")
+    pairs: list[tuple[str, str]] = []
+    for piece in pieces:
+        if piece:
+            name, _, value = piece.partition("=")
+            pairs.append((_form_decode(name), _form_decode(value)))
+    return pairs
+
+
+def _percent_encode(match: re.Match[str]) -> str:
+    return "".join(f"%{b:02X}" for b in match.group().encode("utf-8", "replace"))
+
+
+def _latin1_escape(match: re.Match[str]) -> str:
+    return f"%{ord(match.group()):02X}"
+
+
+def _raw_to_ascii(text: str) -> str:
+    """Percent-encode ASGI bytes that arrived latin-1-decoded (raw UTF-8 octets)."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return _NON_ASCII.sub(_percent_encode, text)  # real text: UTF-8, per WHATWG
+    return _NON_ASCII.sub(_latin1_escape, text)
+
+
+class SearchParams:
+    """WHATWG ``URLSearchParams``: an ordered list of ``(name, value)`` pairs.
+
+    >>> p = SearchParams("?a=1&a=2&q=hello+world")
+    >>> p.get("a"), p.get_all("a"), p.get("q")
+    ('1', ['1', '2'], 'hello world')
+    >>> str(p)
+    'a=1&a=2&q=hello+world'
+    """
+
+    __slots__ = ("_pairs", "_readonly", "_serialized")
+
+    _pairs: list[tuple[str, str]]
+    _readonly: bool
+    _serialized: str | None
+
+    def __init__(
+        self,
+        init: str | SearchParams | Mapping[str, str] | Iterable[tuple[str, str]] | None = None,
+        *,
+        max_params: int | None = None,
+    ) -> None:
+        self._readonly = False
+        self._serialized = None
+        if init is None:
+            pairs: list[tuple[str, str]] = []
+        elif isinstance(init, str):
+            pairs = _parse_query(init[1:] if init[:1] == "?" else init, max_params)
+        elif isinstance(init, SearchParams):
+            pairs = list(init._pairs)
+        else:
+            items = init.items() if isinstance(init, Mapping) else init
+            pairs = []
+            for pair in items:
+                if isinstance(pair, str | bytes) or len(pair) != 2:
+                    raise TypeError(
+                        "SearchParams() takes a query string, a mapping or "
+                        f"(name, value) pairs; got {pair!r}"
+                    )
+                name, value = pair
+                pairs.append((_check_str(name), _check_str(value)))
+        if max_params is not None and len(pairs) > max_params:
+            raise BadRequest("too many query parameters")
+        self._pairs = pairs
+
+    @classmethod
+    def _from_pairs(cls, pairs: list[tuple[str, str]], readonly: bool) -> SearchParams:
+        self = cls.__new__(cls)
+        self._pairs = pairs
+        self._readonly = readonly
+        self._serialized = None
+        return self
+
+    def _frozen(self) -> SearchParams:
+        """Make this instance read-only (``request.next_url.search_params``)."""
+        self._readonly = True
+        return self
+
+    def _changing(self) -> list[tuple[str, str]]:
+        if self._readonly:
+            raise TypeError(_PARAMS_READONLY)
+        self._serialized = None
+        return self._pairs
+
+    def get(self, name: str) -> str | None:
+        """The first value of ``name``, or ``None``."""
+        for key, value in self._pairs:
+            if key == name:
+                return value
+        return None
+
+    def get_all(self, name: str) -> list[str]:
+        """Every value of ``name``, in order."""
+        return [value for key, value in self._pairs if key == name]
+
+    def has(self, name: str, value: str | None = None) -> bool:
+        """Whether ``name`` is present (with ``value``, when given)."""
+        if value is None:
+            return any(key == name for key, _ in self._pairs)
+        return (name, value) in self._pairs
+
+    def set(self, name: str, value: str) -> None:
+        """Replace the first ``name`` with ``value`` and drop the others (or append)."""
+        _check_str(name)
+        _check_str(value)
+        pairs = self._changing()
+        for i, (key, _) in enumerate(pairs):
+            if key == name:
+                pairs[i + 1 :] = [p for p in pairs[i + 1 :] if p[0] != name]
+                pairs[i] = (name, value)
+                return
+        pairs.append((name, value))
+
+    def append(self, name: str, value: str) -> None:
+        """Add a pair at the end."""
+        self._changing().append((_check_str(name), _check_str(value)))
+
+    def delete(self, name: str, value: str | None = None) -> None:
+        """Remove every ``name`` (only those equal to ``value``, when given)."""
+        pairs = self._changing()
+        if value is None:
+            pairs[:] = [p for p in pairs if p[0] != name]
+        else:
+            pairs[:] = [p for p in pairs if p != (name, value)]
+
+    def sort(self) -> None:
+        """Stable sort by name, comparing UTF-16 code units as JavaScript does."""
+        self._changing().sort(key=lambda p: p[0].encode("utf-16-be", "surrogatepass"))
+
+    def keys(self) -> list[str]:
+        """Every name, in order, with repeats."""
+        return [key for key, _ in self._pairs]
+
+    def values(self) -> list[str]:
+        """Every value, in order."""
+        return [value for _, value in self._pairs]
+
+    def items(self) -> list[tuple[str, str]]:
+        """Every ``(name, value)`` pair, in order."""
+        return list(self._pairs)
+
+    def copy(self) -> SearchParams:
+        """A mutable copy."""
+        return SearchParams._from_pairs(list(self._pairs), False)
+
+    def to_string(self) -> str:
+        """The urlencoded form: ``+`` for space; all but ``*-._`` and alnum escaped."""
+        serialized = self._serialized
+        if serialized is None:
+            serialized = self._serialized = "&".join(
+                f"{_form_encode(k)}={_form_encode(v)}" for k, v in self._pairs
+            )
+        return serialized
+
+    def __str__(self) -> str:
+        return self.to_string()
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(list(self._pairs))
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __contains__(self, name: object) -> bool:
+        return any(key == name for key, _ in self._pairs)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SearchParams):
+            return NotImplemented
+        return self._pairs == other._pairs
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"SearchParams({self.to_string()!r})"
+
+
+def _check_str(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"search params are str, got {type(value).__name__}")
+    return value
+
+
+# -- URL pieces -------------------------------------------------------------
+
+
+def _refuse_controls(what: str, value: str) -> None:
+    if _CRLF_NUL.search(value) is not None:
+        raise ValueError(f"{what} {value!r} contains CR, LF or NUL")
+
+
+def _normalize_path(path: str) -> str:
+    """WHATWG path state for http(s): ``\\`` is ``/``, dot segments resolved."""
+    path = path.replace("\\", "/")
+    if not path.startswith("/"):
+        path = "/" + path
+    if "." in path or "%2" in path:
+        segments = path[1:].split("/")
+        last = len(segments) - 1
+        out: list[str] = []
+        for i, segment in enumerate(segments):
+            lowered = segment.lower()
+            if lowered in _DOUBLE_DOT:
+                if out:
+                    out.pop()
+                if i == last:
+                    out.append("")
+            elif lowered in _SINGLE_DOT:
+                if i == last:
+                    out.append("")
+            else:
+                out.append(segment)
+        path = "/" + "/".join(out)
+    return _PATH_UNSAFE.sub(_percent_encode, path)
+
+
+def _normalize_base_path(base_path: str) -> str:
+    _refuse_controls("base_path", base_path)
+    base_path = base_path.rstrip("/")
+    if base_path and not base_path.startswith("/"):
+        raise ValueError(f"base_path must start with '/'; got {base_path!r}")
+    return _PATH_UNSAFE.sub(_percent_encode, base_path)
+
+
+def _split_base_path(path: str, base_path: str) -> tuple[str, str, bool]:
+    """Next's getNextPathnameInfo: strip ``base_path`` only where it is a prefix.
+
+    The flag remembers ``/docs/`` (as opposed to ``/docs``): both have pathname
+    ``/`` but Next keeps the trailing slash it was given in ``href``.
+    """
+    if base_path and (path == base_path or path.startswith(base_path + "/")):
+        rest = path[len(base_path) :]
+        return rest or "/", base_path, rest == "/"
+    return path, "", False
+
+
+def _normalize_hostname(hostname: str) -> str:
+    if not hostname.isascii():
+        try:
+            hostname = hostname.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError(f"invalid hostname {hostname!r}") from None
+    if _HOSTNAME.fullmatch(hostname) is None:
+        raise ValueError(f"invalid hostname {hostname!r}")
+    return hostname.lower()
+
+
+def _normalize_port(port: str | int) -> str:
+    text = str(port)
+    if text == "":
+        return ""
+    if not text.isascii() or not text.isdigit() or int(text) > 65535:
+        raise ValueError(f"invalid port {port!r}")
+    return str(int(text))
+
+
+def _split_host(host: str) -> tuple[str, str]:
+    """Validate ``host[:port]``; return ``(hostname, port)``."""
+    _refuse_controls("host", host)
+    if host.startswith("["):
+        end = host.find("]") + 1
+        hostname, rest = host[:end], host[end:]
+        if end == 0 or (rest and not rest.startswith(":")):
+            raise ValueError(f"invalid host {host!r}")
+        port = rest[1:]
+    else:
+        hostname, _, port = host.partition(":")
+    if not hostname:
+        raise ValueError(f"invalid host {host!r}: empty hostname")
+    return _normalize_hostname(hostname), _normalize_port(port)
+
+
+def _split_trusted_host(host: str) -> tuple[str, str]:
+    """Split the server's own ``host[:port]`` without validating it."""
+    head, sep, tail = host.rpartition(":")
+    if sep and tail.isdigit() and not head.endswith(":"):
+        return head.lower(), tail
+    return host.lower(), ""
+
+
+def _normalize_scheme(protocol: str) -> str:
+    scheme = protocol.removesuffix(":").lower()
+    if scheme not in _DEFAULT_PORT:
+        raise ValueError(f"protocol must be 'http:' or 'https:'; got {protocol!r}")
+    return scheme
+
+
+class NextURL:
+    """``request.next_url``: a WHATWG URL plus Next.js's ``base_path`` split.
+
+    >>> u = NextURL("https://a.test/docs/x?flag", base_path="/docs")
+    >>> u.pathname, u.search, u.href
+    ('/x', '?flag=', 'https://a.test/docs/x?flag=')
+    >>> str(u.clone(pathname="/y"))
+    'https://a.test/docs/y?flag='
+    """
+
+    __slots__ = (
+        "_base_path",
+        "_fragment",
+        "_frozen",
+        "_host",
+        "_hostname",
+        "_max_params",
+        "_params",
+        "_path",
+        "_path_raw",
+        "_port",
+        "_query",
+        "_query_raw",
+        "_root_slash",
+        "_scheme",
+    )
+
+    _scheme: str
+    _host: str  # as given; split into _hostname/_port on first use
+    _hostname: str | None
+    _port: str | None  # explicit port, "" when none; hidden when default
+    _path: str
+    _path_raw: bool  # _path came from ASGI and is not yet known to be ASCII
+    _query: str  # without "?"; stale once _params exists
+    _query_raw: bool  # _query came from ASGI (latin-1 decoded bytes)
+    _params: SearchParams | None
+    _fragment: str  # without "#"
+    _base_path: str
+    _root_slash: bool  # parsed from base_path + "/" (see _split_base_path)
+    _frozen: bool
+    _max_params: int | None
+
+    def __init__(self, url: str | NextURL, *, base_path: str = "") -> None:
+        if isinstance(url, NextURL):
+            url._copy_into(self)
+            if not base_path:
+                return
+            url = url.href
+        if not isinstance(url, str):
+            raise TypeError(f"NextURL() takes a str or a NextURL, got {type(url).__name__}")
+        # WHATWG: strip leading/trailing C0 controls and spaces, drop tab/newline.
+        text = url.strip(_C0_OR_SPACE).translate(_TAB_NEWLINE)
+        match = _SCHEME.match(text)
+        scheme = match.group(1).lower() if match else ""
+        if match is None or scheme not in _DEFAULT_PORT:
+            raise ValueError(f"{url!r} is not an absolute http(s) URL")
+        rest, _, fragment = text[match.end() :].partition("#")
+        rest, _, query = rest.partition("?")
+        # Special schemes: "\" is a path separator and any run of slashes
+        # ends the scheme (so "https:\\evil.test" cannot hide a host).
+        rest = rest.replace("\\", "/").lstrip("/")
+        authority, slash, path = rest.partition("/")
+        if "@" in authority:
+            raise ValueError(f"{url!r}: URLs with credentials are not supported")
+        self._scheme = scheme
+        self._hostname, self._port = _split_host(authority)
+        self._host = authority
+        bp = _normalize_base_path(base_path)
+        self._path, self._base_path, self._root_slash = _split_base_path(
+            _normalize_path(slash + path), bp
+        )
+        self._path_raw = False
+        self._query = query
+        self._query_raw = False
+        self._params = None
+        self._fragment = _FRAGMENT_UNSAFE.sub(_percent_encode, fragment)
+        self._frozen = False
+        self._max_params = None
+
+    @classmethod
+    def from_parts(
+        cls,
+        *,
+        scheme: str,
+        host: str,
+        path: str,
+        query: str = "",
+        base_path: str = "",
+        frozen: bool = False,
+        max_params: int | None = None,
+    ) -> NextURL:
+        """Build a request's URL from ASGI pieces, trusted and parsed lazily.
+
+        ``path`` and ``query`` are the raw target pieces decoded as latin-1
+        (``raw_path``, ``query_string``); ``host`` is the server's own
+        ``host[:port]``. ``max_params`` bounds the query when it is parsed
+        (``BadRequest`` past it).
+        """
+        self = cls.__new__(cls)
+        self._scheme = scheme
+        self._host = host
+        self._hostname = None
+        self._port = None
+        self._path, self._base_path, self._root_slash = _split_base_path(path, base_path)
+        self._path_raw = True
+        self._query = query
+        self._query_raw = True
+        self._params = None
+        self._fragment = ""
+        self._frozen = frozen
+        self._max_params = max_params
+        return self
+
+    def _copy_into(self, other: NextURL) -> None:
+        other._scheme = self._scheme
+        other._host = self._host
+        other._hostname = self._hostname
+        other._port = self._port
+        other._path = self._path
+        other._path_raw = self._path_raw
+        other._query = self._query
+        other._query_raw = self._query_raw
+        other._params = None if self._params is None else self._params.copy()
+        other._fragment = self._fragment
+        other._base_path = self._base_path
+        other._root_slash = self._root_slash
+        other._frozen = False
+        other._max_params = self._max_params
+
+    def _split(self) -> tuple[str, str]:
+        hostname, port = self._hostname, self._port
+        if hostname is None or port is None:
+            hostname, port = self._hostname, self._port = _split_trusted_host(self._host)
+        return hostname, port
+
+    def _mutable(self) -> None:
+        if self._frozen:
+            raise TypeError(_PARAMS_READONLY)
+
+    # -- WHATWG URL properties -------------------------------------------
+
+    @property
+    def protocol(self) -> str:
+        """``"http:"`` or ``"https:"``."""
+        return self._scheme + ":"
+
+    @property
+    def hostname(self) -> str:
+        """The host without the port: ``"a.test"``."""
+        return self._split()[0]
+
+    @property
+    def port(self) -> str:
+        """The port as a string; ``""`` for the scheme's default port."""
+        port = self._split()[1]
+        return "" if port == _DEFAULT_PORT.get(self._scheme) else port
+
+    @property
+    def host(self) -> str:
+        """``hostname`` plus ``":port"`` when it is not the default."""
+        port = self.port
+        return f"{self.hostname}:{port}" if port else self.hostname
+
+    @property
+    def origin(self) -> str:
+        """``protocol//host``: ``"http://a.test:3000"``."""
+        return f"{self._scheme}://{self.host}"
+
+    @property
+    def base_path(self) -> str:
+        """The configured ``base_path`` the URL's path started with, else ``""``."""
+        return self._base_path
+
+    @property
+    def pathname(self) -> str:
+        """The path after ``base_path``, percent-encoded as received."""
+        if self._path_raw:
+            path = _raw_to_ascii(self._path)
+            self._path = _PATH_UNSAFE.sub(_percent_encode, path)
+            self._path_raw = False
+        return self._path
+
+    @pathname.setter
+    def pathname(self, value: str) -> None:
+        self._mutable()
+        _refuse_controls("pathname", value)
+        self._path = _normalize_path(value)
+        self._path_raw = False
+
+    @property
+    def search_params(self) -> SearchParams:
+        """The parsed query; read-only on ``request.next_url``, mutable on a clone."""
+        params = self._params
+        if params is None:
+            query = _raw_to_ascii(self._query) if self._query_raw else self._query
+            pairs = _parse_query(query, self._max_params)
+            params = self._params = SearchParams._from_pairs(pairs, self._frozen)
+        return params
+
+    @property
+    def search(self) -> str:
+        """``""`` or ``"?"`` plus the re-serialised query (``?a=%20`` → ``?a=+``)."""
+        if self._params is None:
+            query = self._query
+            if not query:
+                return ""
+            if _CANONICAL_QUERY.fullmatch(query) is not None and (
+                self._max_params is None or query.count("&") < self._max_params
+            ):
+                return "?" + query
+        serialized = self.search_params.to_string()
+        return "?" + serialized if serialized else ""
+
+    @search.setter
+    def search(self, value: str) -> None:
+        self._mutable()
+        query = value[1:] if value[:1] == "?" else value
+        pairs = _parse_query(query, self._max_params)
+        if self._params is None:
+            self._params = SearchParams._from_pairs(pairs, False)
+        else:
+            # WHATWG: the same URLSearchParams object sees the new list.
+            self._params._pairs = pairs
+            self._params._serialized = None
+        self._query = query
+        self._query_raw = False
+
+    @property
+    def hash(self) -> str:
+        """``""`` or ``"#"`` plus the fragment."""
+        return "#" + self._fragment if self._fragment else ""
+
+    @hash.setter
+    def hash(self, value: str) -> None:
+        self._mutable()
+        _refuse_controls("hash", value)
+        fragment = value[1:] if value[:1] == "#" else value
+        self._fragment = _FRAGMENT_UNSAFE.sub(_percent_encode, fragment)
+
+    @property
+    def href(self) -> str:
+        """The whole URL; the path is ``base_path + pathname``."""
+        path = self.pathname
+        base_path = self._base_path
+        if base_path:
+            # Next's formatNextPathnameInfo: "/" under base_path is base_path.
+            if path != "/":
+                path = base_path + path
+            else:
+                path = base_path + "/" if self._root_slash else base_path
+        return f"{self._scheme}://{self.host}{path}{self.search}{self.hash}"
+
+    def clone(self, **changes: Any) -> NextURL:
+        """A mutable copy with any of ``pathname, search, hash, host, hostname,
+        port, protocol, base_path`` replaced.
+
+            >>> NextURL("http://a.test/x?q=1").clone(pathname="/y", hash="top").href
+            'http://a.test/y?q=1#top'
+        """
+        unknown = set(changes).difference(_CLONE_FIELDS)
+        if unknown:
+            raise TypeError(
+                f"clone() cannot change {', '.join(sorted(unknown))}; it takes "
+                f"{', '.join(_CLONE_FIELDS)}"
+            )
+        new = NextURL.__new__(NextURL)
+        self._copy_into(new)
+        if "protocol" in changes:
+            new._scheme = _normalize_scheme(_check_text("protocol", changes["protocol"]))
+        if "host" in changes:
+            hostname, port = _split_host(_check_text("host", changes["host"]))
+            # WHATWG host setter: a host without a port keeps the old port.
+            new._port = port if port else new._split()[1]
+            new._hostname = hostname
+        if "hostname" in changes:
+            value = _check_text("hostname", changes["hostname"])
+            _refuse_controls("hostname", value)
+            new._port = new._split()[1]
+            new._hostname = _normalize_hostname(value)
+        if "port" in changes:
+            port = changes["port"]
+            if not isinstance(port, str | int) or isinstance(port, bool):
+                raise TypeError(f"port is str or int, got {type(port).__name__}")
+            new._hostname = new._split()[0]
+            new._port = _normalize_port(port)
+        if "base_path" in changes:
+            new._base_path = _normalize_base_path(_check_text("base_path", changes["base_path"]))
+        if "pathname" in changes:
+            new.pathname = _check_text("pathname", changes["pathname"])
+        if "search" in changes:
+            new.search = _check_text("search", changes["search"])
+        if "hash" in changes:
+            new.hash = _check_text("hash", changes["hash"])
+        return new
+
+    def __str__(self) -> str:
+        return self.href
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, NextURL):
+            return self.href == other.href
+        if isinstance(other, str):
+            return self.href == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
+
+    def __repr__(self) -> str:
+        return f"NextURL({self.href!r})"
+
+
+_TAB_NEWLINE = str.maketrans("", "", "\t\r\n")
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))
+
+
+def _check_text(field: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{field} is str, got {type(value).__name__}")
+    return value

@@ -1,0 +1,126 @@
+"""Find ``app/`` and list the ``route.py`` / ``page.py`` files in it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from approute.errors import ProjectError
+from approute.routing.segments import Segment, parse_segment
+
+__all__ = ["RouteFile", "find_app_dir", "scan_app"]
+
+_ROUTE_FILES: dict[str, Literal["route", "page"]] = {
+    "page.py": "page",
+    "route.py": "route",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RouteFile:
+    """One ``route.py`` or ``page.py`` and the URL it serves.
+
+    ``pattern`` is the Next.js route string without groups
+    (``/api/users/[id]``, ``/`` for the root); ``display`` is the file as
+    errors name it, relative to the app dir's parent (``app/api/route.py``);
+    when empty, ``file`` is shown as is.
+    """
+
+    file: Path
+    kind: Literal["route", "page"]
+    pattern: str
+    segments: tuple[Segment, ...]
+    display: str = ""
+
+    @property
+    def where(self) -> str:
+        """The file as error messages name it."""
+        return self.display or self.file.as_posix()
+
+
+def find_app_dir(root: Path) -> Path | None:
+    """Return ``root/app`` or ``root/src/app``, or None when neither exists.
+
+    Both existing is a :class:`~approute.errors.ProjectError`: Next.js
+    silently prefers ``app/``; approute refuses to guess.
+    """
+    app = root / "app"
+    src_app = root / "src" / "app"
+    if app.is_dir():
+        if src_app.is_dir():
+            raise ProjectError(
+                f"Both app and src/app exist in {root}: keep one of app/ and "
+                "src/app/ (approute will not guess which one you mean)"
+            )
+        return app
+    if src_app.is_dir():
+        return src_app
+    return None
+
+
+def scan_app(app_dir: Path) -> list[RouteFile]:
+    """Every ``route.py`` / ``page.py`` under ``app_dir``, in a fixed order.
+
+    Private folders (``_name``) are skipped with everything below them, as in
+    Next.js (a URL segment starting with ``_`` is written ``%5Fname``), and
+    so are ``__pycache__`` and hidden folders (``.name``). Folder names are
+    parsed on the way down, so an invalid one fails even when it holds no
+    route yet.
+    """
+    found: list[RouteFile] = []
+    visiting: set[str] = set()
+    _walk(app_dir, app_dir.name, (), (), visiting, found)
+    return found
+
+
+def _walk(
+    folder: Path,
+    shown: str,
+    names: tuple[str, ...],
+    segments: tuple[Segment, ...],
+    visiting: set[str],
+    found: list[RouteFile],
+) -> None:
+    # A symlinked folder is followed, but never into itself (a cycle).
+    real = os.path.realpath(folder)
+    if real in visiting:
+        return
+    visiting.add(real)
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        subfolders: list[os.DirEntry[str]] = []
+        for entry in entries:
+            if entry.is_dir():
+                subfolders.append(entry)
+            elif entry.name in _ROUTE_FILES and entry.is_file():
+                found.append(
+                    RouteFile(
+                        file=folder / entry.name,
+                        kind=_ROUTE_FILES[entry.name],
+                        pattern="/" + "/".join(names),
+                        segments=segments,
+                        display=f"{shown}/{entry.name}",
+                    )
+                )
+        for entry in subfolders:
+            name = entry.name
+            if name.startswith(("_", ".")):
+                continue
+            where = f"{shown}/{name}"
+            segment = parse_segment(name, where)
+            if segment is None:
+                _walk(folder / name, where, names, segments, visiting, found)
+            else:
+                _walk(
+                    folder / name,
+                    where,
+                    (*names, name),
+                    (*segments, segment),
+                    visiting,
+                    found,
+                )
+    finally:
+        visiting.discard(real)

@@ -1,0 +1,74 @@
+"""In-process HTTP clients for approute apps (httpx over ASGI)."""
+
+from __future__ import annotations
+
+import os
+from contextlib import AbstractContextManager
+from typing import Any
+
+import anyio.from_thread
+import httpx
+
+from approute._types import ASGIApp
+from approute.app import create_app
+
+__all__ = ["AsyncTestClient", "TestClient"]
+
+_BASE_URL = "http://localhost:3000"
+
+AppOrRoot = ASGIApp | str | os.PathLike[str]
+
+
+def _as_app(app: AppOrRoot) -> ASGIApp:
+    if isinstance(app, str | os.PathLike):
+        return create_app(app)
+    return app
+
+
+class _PortalTransport(httpx.BaseTransport):
+    """Runs the async ASGI transport on an event loop in a helper thread."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self._transport = httpx.ASGITransport(app=app)
+        self._portal_cm: AbstractContextManager[anyio.from_thread.BlockingPortal] = (
+            anyio.from_thread.start_blocking_portal()
+        )
+        self._portal = self._portal_cm.__enter__()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()
+
+        async def run() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+            response = await self._transport.handle_async_request(request)
+            body = await response.aread()
+            return response.status_code, response.headers.raw, body
+
+        status, headers, body = self._portal.call(run)
+        return httpx.Response(status, headers=headers, content=body, request=request)
+
+    def close(self) -> None:
+        self._portal_cm.__exit__(None, None, None)
+
+
+class TestClient(httpx.Client):
+    """A synchronous client for an app or a project folder.
+
+    ``TestClient(app)`` accepts what ``create_app`` returns (or any ASGI app),
+    or a project path.
+    """
+
+    __test__ = False  # not a pytest test class
+
+    def __init__(self, app: AppOrRoot, *, base_url: str = _BASE_URL, **kwargs: Any) -> None:
+        super().__init__(transport=_PortalTransport(_as_app(app)), base_url=base_url, **kwargs)
+
+
+class AsyncTestClient(httpx.AsyncClient):
+    """An async client for an app or a project folder (use in async tests)."""
+
+    __test__ = False
+
+    def __init__(self, app: AppOrRoot, *, base_url: str = _BASE_URL, **kwargs: Any) -> None:
+        super().__init__(
+            transport=httpx.ASGITransport(app=_as_app(app)), base_url=base_url, **kwargs
+        )
