@@ -123,13 +123,13 @@ class Pipeline:
         internal = False
         for name, value in raw:
             size += len(name) + len(value)
-            if name.startswith(_INTERNAL_PREFIXES):
+            if _is_internal(name):
                 internal = True
         options = self._options
         if size > options.max_head_size or len(raw) > options.max_headers:
             raise HeadersTooLarge("request headers are too large")
         if internal:
-            raw = [pair for pair in raw if not pair[0].startswith(_INTERNAL_PREFIXES)]
+            raw = [pair for pair in raw if not _is_internal(pair[0])]
             scope["headers"] = raw
         return raw
 
@@ -179,6 +179,13 @@ class Pipeline:
         """Wait for pending ``after()`` tasks (at shutdown)."""
         if self._after_tasks:
             await asyncio.gather(*self._after_tasks, return_exceptions=True)
+
+
+def _is_internal(name: bytes) -> bool:
+    # Some proxies fold "_" into "-": x_middleware_subrequest counts too (NX-01).
+    return name.startswith(_INTERNAL_PREFIXES) or (
+        b"_" in name and name.replace(b"_", b"-").startswith(_INTERNAL_PREFIXES)
+    )
 
 
 class _Cycle:

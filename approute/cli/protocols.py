@@ -2,14 +2,22 @@
 
 Measured (security-requirements §8): neither uvicorn parser bounds the size
 of a request head, and neither closes a connection that sends its head one
-byte per second or nothing at all. These subclasses add, per connection:
+byte per second or nothing at all; h11 splits a header at a bare LF, and
+httptools routes absolute-form targets. These subclasses add, per
+connection:
 
 * a head deadline: a request head (request line + headers) must arrive
   completely within ``head_timeout`` seconds of its first byte (or of the
   connection opening) → otherwise ``408`` and close;
-* a head size cap: more than ``max_head_size`` bytes without the end of the
+* a head size cap: more than ``max_head_size`` bytes before the end of the
   head → ``431`` and close. (Complete heads are checked exactly, at 16 KiB,
-  by the pipeline; this cap only bounds what the parser buffers.)
+  by the pipeline; this cap only bounds what the parser buffers.) Body bytes
+  that arrive in the same read as the end of the head are not counted;
+* a bare LF inside a head → ``400`` (never two headers from one line);
+* a request target that is not origin-form (``/…``) → ``400`` on both parsers.
+
+uvicorn pickles its config for ``--reload`` and ``--workers``, so the
+classes live at module level and are named by import string.
 """
 
 from __future__ import annotations
@@ -24,15 +32,17 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 __all__ = [
     "HEAD_TIMEOUT",
     "MAX_HEAD_SIZE",
+    "PROTOCOLS",
     "GuardedH11Protocol",
     "GuardedHttpToolsProtocol",
     "guarded_protocol",
 ]
 
 HEAD_TIMEOUT = 10.0
-# The pipeline answers 431 above 16 KiB; the protocol cap leaves room for the
-# body bytes that arrive in the same read as the end of the head.
+# The pipeline answers 431 above 16 KiB; the cap here leaves it the exact
+# check while still bounding what a parser buffers.
 MAX_HEAD_SIZE = 24 * 1024
+_HEAD_END = b"\r\n\r\n"
 
 
 def _plain_response(status_line: bytes, message: bytes) -> bytes:
@@ -49,6 +59,7 @@ _TIMEOUT_RESPONSE = _plain_response(b"HTTP/1.1 408 Request Timeout", b"Request T
 _TOO_LARGE_RESPONSE = _plain_response(
     b"HTTP/1.1 431 Request Header Fields Too Large", b"Request Header Fields Too Large"
 )
+_BARE_LF_RESPONSE = _plain_response(b"HTTP/1.1 400 Bad Request", b"Bare LF in request head")
 
 
 class _HeadGuard:
@@ -56,34 +67,47 @@ class _HeadGuard:
 
     head_timeout: ClassVar[float] = HEAD_TIMEOUT
     max_head_size: ClassVar[int] = MAX_HEAD_SIZE
+    refuse_bare_lf: ClassVar[bool] = False
 
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
     _awaiting_head: bool
     _head_bytes: int
+    _head_tail: bytes
     _head_timer: asyncio.TimerHandle | None
 
     def _guard_start(self) -> None:
         self._awaiting_head = True
         self._head_bytes = 0
+        self._head_tail = b""
         self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
 
-    def _guard_bytes(self, size: int) -> None:
-        if self._awaiting_head:
-            self._head_bytes += size
-            if self._head_timer is None:
-                self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
-
-    def _guard_over_limit(self) -> bool:
-        if self._awaiting_head and self._head_bytes > self.max_head_size:
-            self._refuse(_TOO_LARGE_RESPONSE)
+    def _guard_data(self, data: bytes) -> bool:
+        """Account for ``data``; False when the connection was refused."""
+        if not self._awaiting_head:
             return True
-        return False
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+        # Keep three bytes of the previous read: "\r\n\r\n" may be split.
+        tail = self._head_tail
+        window = tail + data
+        end = window.find(_HEAD_END)
+        head = window if end == -1 else window[: end + len(_HEAD_END)]
+        if self.refuse_bare_lf and head.count(b"\n") != head.count(b"\r\n"):
+            self._refuse(_BARE_LF_RESPONSE)
+            return False
+        self._head_bytes += len(head) - len(tail)
+        self._head_tail = window[-3:] if end == -1 else b""
+        if self._head_bytes > self.max_head_size:
+            self._refuse(_TOO_LARGE_RESPONSE)
+            return False
+        return True
 
     def _guard_reset(self, awaiting: bool) -> None:
         """A head completed (or a message ended): stop the clock, count anew."""
         self._awaiting_head = awaiting
         self._head_bytes = 0
+        self._head_tail = b""
         self._guard_stop()
 
     def _guard_stop(self) -> None:
@@ -98,23 +122,29 @@ class _HeadGuard:
 
     def _refuse(self, response: bytes) -> None:
         self._guard_stop()
+        self._awaiting_head = False
         if not self.transport.is_closing():
             self.transport.write(response)
             self.transport.close()
 
 
 class GuardedHttpToolsProtocol(_HeadGuard, HttpToolsProtocol):
-    """httptools with a head deadline and size cap."""
+    """httptools with a head deadline and size cap, origin-form targets only."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._guard_start()
 
     def data_received(self, data: bytes) -> None:
-        self._guard_bytes(len(data))
-        if self._guard_over_limit():
-            return
-        super().data_received(data)
+        if self._guard_data(data):
+            super().data_received(data)
+
+    def on_url(self, url: bytes) -> None:
+        # httptools hands uvicorn only the path of ``http://host/path``;
+        # refuse it as h11 does, so both parsers route the same targets.
+        if not self.url and url[:1] != b"/":
+            raise ValueError("request target is not origin-form")  # → parser error, 400
+        super().on_url(url)
 
     def on_headers_complete(self) -> None:
         self._guard_reset(False)
@@ -130,15 +160,16 @@ class GuardedHttpToolsProtocol(_HeadGuard, HttpToolsProtocol):
 
 
 class GuardedH11Protocol(_HeadGuard, H11Protocol):
-    """h11 with a head deadline and size cap."""
+    """h11 with a head deadline and size cap, refusing bare-LF heads."""
+
+    refuse_bare_lf = True
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._guard_start()
 
     def data_received(self, data: bytes) -> None:
-        self._guard_bytes(len(data))
-        if self._guard_over_limit():
+        if not self._guard_data(data):
             return
         scope = getattr(self, "scope", None)
         super().data_received(data)
@@ -159,13 +190,18 @@ class GuardedH11Protocol(_HeadGuard, H11Protocol):
         super().connection_lost(exc)
 
 
+# Import strings for uvicorn's ``http`` setting (picklable, unlike classes).
+PROTOCOLS = {
+    "h11": "approute.cli.protocols:GuardedH11Protocol",
+    "httptools": "approute.cli.protocols:GuardedHttpToolsProtocol",
+}
+
+
 def guarded_protocol(
-    parser: str,
-    *,
-    head_timeout: float = HEAD_TIMEOUT,
-    max_head_size: int = MAX_HEAD_SIZE,
+    parser: str, *, head_timeout: float = HEAD_TIMEOUT, max_head_size: int = MAX_HEAD_SIZE
 ) -> type[Any]:
-    """The guarded protocol class for ``parser`` (``"h11"`` or ``"httptools"``)."""
+    """A guarded protocol class with other limits (in-process servers only:
+    the class is made at run time and cannot be pickled for workers)."""
     base: type[_HeadGuard] = GuardedH11Protocol if parser == "h11" else GuardedHttpToolsProtocol
     return type(
         base.__name__,

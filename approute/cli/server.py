@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import logging
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -11,13 +10,41 @@ from typing import Any, Literal
 import uvicorn
 
 from approute.asgi import ROOT_ENV
-from approute.cli.protocols import guarded_protocol
+from approute.cli.protocols import PROTOCOLS, guarded_protocol
 
-__all__ = ["Parser", "default_parser", "serve", "server_options", "uvicorn_config"]
+__all__ = [
+    "LOG_CONFIG",
+    "Parser",
+    "default_parser",
+    "serve",
+    "server_options",
+    "uvicorn_config",
+]
 
 Parser = Literal["h11", "httptools"]
 
-LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+# Applied by uvicorn in every process it starts (reloader child, workers).
+LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(levelname)-7s %(name)s: %(message)s"},
+        "access": {"format": "%(message)s"},
+    },
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "access": {
+            "class": "logging.StreamHandler",
+            "formatter": "access",
+            "stream": "ext://sys.stdout",
+        },
+    },
+    "loggers": {
+        "approute": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+    },
+}
 
 
 def default_parser() -> Parser:
@@ -29,18 +56,19 @@ def server_options(
     *, parser: Parser | None = None, head_timeout: float | None = None
 ) -> dict[str, Any]:
     """uvicorn settings every approute server uses (tests use them too)."""
-    protocol_options: dict[str, Any] = {}
+    chosen = parser or default_parser()
+    http: type[Any] | str = PROTOCOLS[chosen]
     if head_timeout is not None:
-        protocol_options["head_timeout"] = head_timeout
+        http = guarded_protocol(chosen, head_timeout=head_timeout)
     return {
-        "http": guarded_protocol(parser or default_parser(), **protocol_options),
+        "http": http,
         "loop": "auto",
         # Our own head guard answers 431 first; h11's limit would say 400.
         "h11_max_incomplete_event_size": 64 * 1024,
         # request.url never comes from client headers (PY-06).
         "proxy_headers": False,
         "server_header": False,
-        "log_config": None,
+        "log_config": None,  # the CLI passes LOG_CONFIG; tests keep pytest's logging
         "lifespan": "on",
     }
 
@@ -61,7 +89,7 @@ def uvicorn_config(
     """
     os.environ[ROOT_ENV] = str(root)
     options = server_options(parser=parser, head_timeout=head_timeout)
-    options.update(factory=True, host=host, port=port)
+    options.update(factory=True, host=host, port=port, log_config=LOG_CONFIG)
     if dev:
         options.update(
             reload=True,
@@ -79,5 +107,4 @@ def uvicorn_config(
 
 def serve(target: str, options: dict[str, Any]) -> None:
     """Run uvicorn (with its reloader, or its worker processes, when asked)."""
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     uvicorn.run(target, **options)

@@ -18,7 +18,7 @@ import anyio.to_thread
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
-from approute.errors import BodyTooLarge, InvalidForm
+from approute.errors import BadRequest, BodyTooLarge, InvalidForm
 from approute.http.url import SearchParams
 
 __all__ = ["FormData", "FormLimits", "UploadFile", "parse_form"]
@@ -130,11 +130,18 @@ class FormData:
 
 
 async def parse_form(
-    content_type: str | None, chunks: AsyncIterator[bytes], limits: FormLimits
+    content_type: str | None,
+    chunks: AsyncIterator[bytes],
+    limits: FormLimits,
+    *,
+    content_length: int | None = None,
 ) -> FormData:
     """Parse a form body by its ``Content-Type``; anything else is ``InvalidForm``."""
     media, options = parse_options_header(content_type or "")
     if media == b"application/x-www-form-urlencoded":
+        # All of it is field data: refuse a declared oversize body unread.
+        if content_length is not None and content_length > limits.max_body_size:
+            raise BodyTooLarge(f"form body is over the {limits.max_body_size} byte limit")
         return await _parse_urlencoded(chunks, limits)
     if media == b"multipart/form-data":
         boundary = options.get(b"boundary")
@@ -157,10 +164,9 @@ async def _parse_urlencoded(chunks: AsyncIterator[bytes], limits: FormLimits) ->
         parts.append(chunk)
     text = b"".join(parts).decode("utf-8", errors="replace")
     try:
-        params = SearchParams(text, max_params=limits.max_fields)
-    except ValueError as error:
-        raise InvalidForm(str(error)) from None
-    return FormData(list(params.items()))
+        return FormData(list(SearchParams(text, max_params=limits.max_fields).items()))
+    except BadRequest:
+        raise BodyTooLarge(f"more than {limits.max_fields} fields in the form") from None
 
 
 class _Part:

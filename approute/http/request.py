@@ -6,6 +6,7 @@ pays for none of them.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -114,8 +115,14 @@ class NextRequest:
         self._limits = _DEFAULT_LIMITS
         self._scope: Scope | None = None
         payload = body.encode() if isinstance(body, str) else body
+        sent = False
 
         async def receive() -> Message:
+            # The body once; then, like a server, nothing until a disconnect.
+            nonlocal sent
+            if sent:
+                await asyncio.Event().wait()
+            sent = True
             return {"type": "http.request", "body": payload or b"", "more_body": False}
 
         self._channel = BodyChannel(
@@ -216,7 +223,12 @@ class NextRequest:
 
     async def form_data(self) -> FormData:
         """The body as a form (urlencoded or multipart); else ``InvalidForm`` (400)."""
-        return await parse_form(self.headers.get("content-type"), self.stream(), self._limits.form)
+        return await parse_form(
+            self.headers.get("content-type"),
+            self.stream(),
+            self._limits.form,
+            content_length=self._channel.content_length,
+        )
 
     def __repr__(self) -> str:
         return f"<NextRequest {self.method} {self.url}>"

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
-from contextlib import AbstractContextManager
+import threading
 from typing import Any
 
-import anyio.from_thread
 import httpx
 
 from approute._types import ASGIApp
@@ -25,15 +25,17 @@ def _as_app(app: AppOrRoot) -> ASGIApp:
     return app
 
 
-class _PortalTransport(httpx.BaseTransport):
-    """Runs the async ASGI transport on an event loop in a helper thread."""
+class _LoopTransport(httpx.BaseTransport):
+    """Runs the async ASGI transport on an event loop in a daemon thread
+    (so a client nobody closed never keeps the interpreter alive)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self._transport = httpx.ASGITransport(app=app)
-        self._portal_cm: AbstractContextManager[anyio.from_thread.BlockingPortal] = (
-            anyio.from_thread.start_blocking_portal()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="approute-testclient", daemon=True
         )
-        self._portal = self._portal_cm.__enter__()
+        self._thread.start()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
@@ -43,11 +45,15 @@ class _PortalTransport(httpx.BaseTransport):
             body = await response.aread()
             return response.status_code, response.headers.raw, body
 
-        status, headers, body = self._portal.call(run)
+        status, headers, body = asyncio.run_coroutine_threadsafe(run(), self._loop).result()
         return httpx.Response(status, headers=headers, content=body, request=request)
 
     def close(self) -> None:
-        self._portal_cm.__exit__(None, None, None)
+        if self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(timeout=5)
+        if not self._loop.is_running():
+            self._loop.close()
 
 
 class TestClient(httpx.Client):
@@ -60,7 +66,7 @@ class TestClient(httpx.Client):
     __test__ = False  # not a pytest test class
 
     def __init__(self, app: AppOrRoot, *, base_url: str = _BASE_URL, **kwargs: Any) -> None:
-        super().__init__(transport=_PortalTransport(_as_app(app)), base_url=base_url, **kwargs)
+        super().__init__(transport=_LoopTransport(_as_app(app)), base_url=base_url, **kwargs)
 
 
 class AsyncTestClient(httpx.AsyncClient):
