@@ -167,6 +167,7 @@ class Pipeline:
         finally:
             cycle.done = True
             channel.close()
+            request.close()
         if outcome is not None and outcome.state is not None and outcome.state.after:
             self._run_after(route.where, outcome.state.after)
 

@@ -90,6 +90,7 @@ class NextRequest:
     __slots__ = (
         "_channel",
         "_cookies",
+        "_forms",
         "_headers",
         "_limits",
         "_next_url",
@@ -112,6 +113,7 @@ class NextRequest:
         self._headers: Headers | None = Headers(headers)
         self._raw_headers: list[tuple[bytes, bytes]] | None = None
         self._cookies: RequestCookies | None = None
+        self._forms: list[FormData] = []
         self._limits = _DEFAULT_LIMITS
         self._scope: Scope | None = None
         payload = body.encode() if isinstance(body, str) else body
@@ -150,6 +152,7 @@ class NextRequest:
         self._headers = None
         self._raw_headers = raw_headers
         self._cookies = None
+        self._forms = []
         scheme = scope.get("scheme", "http")
         for name, value in raw_headers:
             # Next.js: X-Forwarded-Proto: https switches request.url to https.
@@ -223,12 +226,21 @@ class NextRequest:
 
     async def form_data(self) -> FormData:
         """The body as a form (urlencoded or multipart); else ``InvalidForm`` (400)."""
-        return await parse_form(
+        form = await parse_form(
             self.headers.get("content-type"),
             self.stream(),
             self._limits.form,
             content_length=self._channel.content_length,
         )
+        self._forms.append(form)
+        return form
+
+    def close(self) -> None:
+        """Delete uploaded files' temporary files (approute calls this once the
+        response is sent)."""
+        for form in self._forms:
+            form.close()
+        self._forms.clear()
 
     def __repr__(self) -> str:
         return f"<NextRequest {self.method} {self.url}>"

@@ -1,0 +1,167 @@
+"""examples/ served by a real uvicorn on both parsers: every example route
+does what its docstring and docs/ say."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from approute.app import create_app
+from approute.cli.server import Parser
+from tests.conftest import ProjectFactory
+from tests.support.servers import RunningServer, get, raw_request, run_server
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture(scope="module")
+def examples(parser_name: Parser) -> Iterator[RunningServer]:
+    with run_server(create_app(EXAMPLES), parser_name) as running:
+        yield running
+
+
+@pytest.fixture
+def client(examples: RunningServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=examples.url) as http:
+        yield http
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        pytest.param("/api/hello.json", {"hello": "json"}, id="dots-in-folder"),
+        pytest.param("/api/users/42", {"id": "42", "name": "Grace"}, id="dynamic"),
+        pytest.param("/api/files/a/b%2Fc.txt", {"path": ["a", "b/c.txt"]}, id="catch-all"),
+        pytest.param("/api/docs", {"slug": None}, id="optional-catch-all-empty"),
+        pytest.param("/api/docs/intro/setup", {"slug": ["intro", "setup"]}, id="optional"),
+        pytest.param("/api/items/7", {"item": 7}, id="items"),
+    ],
+)
+def test_example_json_routes(client: httpx.Client, path: str, expected: object) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    assert response.json() == expected
+
+
+def test_index_lists_routes_with_the_server_origin(
+    client: httpx.Client, examples: RunningServer
+) -> None:
+    routes = client.get("/").json()["try"]
+    assert f"{examples.url}/api/users/42" in routes
+
+
+def test_hello_text_and_post(client: httpx.Client) -> None:
+    response = client.get("/api/hello", params={"name": "Ada"})
+    assert response.text == "Hello, Ada!"
+    assert response.headers["content-type"] == "text/plain;charset=UTF-8"
+    created = client.post("/api/hello", json={"x": 1})
+    assert created.status_code == 201
+    assert created.json() == {"received": {"x": 1}}
+    not_allowed = client.put("/api/hello")
+    assert not_allowed.status_code == 405
+    assert not_allowed.headers["allow"] == "GET, HEAD, OPTIONS, POST"
+
+
+def test_unknown_user_is_404_and_private_folder_is_not_routed(client: httpx.Client) -> None:
+    assert client.get("/api/users/999").status_code == 404
+    missing = client.get("/_lib/store")
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "text/html; charset=utf-8"
+
+
+def test_echo_and_bad_json(client: httpx.Client) -> None:
+    assert client.post("/api/echo", json=[1, {"a": None}]).json() == [1, {"a": None}]
+    bad = client.post("/api/echo", content=b'{"a":')
+    assert bad.status_code == 400
+
+
+def test_session_cookie_round_trip(client: httpx.Client) -> None:
+    first = client.get("/api/session")
+    assert first.json()["visits"] == 1
+    assert first.headers["set-cookie"] == "visits=1; Path=/; HttpOnly; SameSite=lax"
+    assert client.get("/api/session").json()["visits"] == 2
+    deleted = client.delete("/api/session")
+    assert deleted.status_code == 204
+    assert deleted.headers["set-cookie"] == "visits=; Path=/; Expires=Thu, 01 Jan 1970 00:00:00 GMT"
+
+
+def test_navigation_redirects(client: httpx.Client) -> None:
+    permanent = client.get("/api/items/old")
+    assert (permanent.status_code, permanent.headers["location"]) == (308, "/api/items/1")
+    temporary = client.get("/api/items/abc")
+    assert (temporary.status_code, temporary.headers["location"]) == (307, "/api/items/1")
+
+
+def test_upload(client: httpx.Client) -> None:
+    response = client.post(
+        "/api/upload", data={"title": "t"}, files={"doc": ("a.txt", b"hello", "text/plain")}
+    )
+    assert response.json() == {
+        "title": "t",
+        "doc": {"file": "a.txt", "type": "text/plain", "size": 5},
+    }
+
+
+def test_page_in_a_route_group(client: httpx.Client) -> None:
+    response = client.get("/about")
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "<h1>About approute</h1>" in response.text
+    assert client.post("/about").headers["allow"] == "GET, HEAD"
+
+
+def test_stream_example_is_chunked(examples: RunningServer) -> None:
+    response = raw_request(examples, get("/api/stream"))
+    assert response is not None
+    assert response.header("transfer-encoding") == "chunked"
+    assert response.body == b"".join(f"chunk {n}\n".encode() for n in range(5))
+
+
+def test_router_redirects_collapse_slashes_and_drop_trailing_slash(
+    examples: RunningServer,
+) -> None:
+    for target, location in [("//api//hello?x=1", "/api/hello?x=1"), ("/api/hello/", "/api/hello")]:
+        response = raw_request(examples, get(target))
+        assert response is not None
+        assert response.status == 308
+        assert response.header("location") == location
+        assert response.header("refresh") == f"0;url={location}"
+        assert response.body == location.encode()
+        assert response.header("content-type") is None
+
+
+STREAM_ROUTE = """
+import asyncio
+from pathlib import Path
+from approute import Response
+
+async def GET(request):
+    gate = Path(request.next_url.search_params.get("gate"))
+
+    async def body():
+        yield b"first;"
+        while not gate.exists():  # the test opens the gate after reading "first;"
+            await asyncio.sleep(0.01)
+        yield b"second"
+
+    return Response(body())
+"""
+
+
+def test_streaming_sends_each_chunk_as_produced(
+    tmp_path: Path, parser_name: Parser, make_project: ProjectFactory
+) -> None:
+    root = make_project({"app/api/stream/route.py": STREAM_ROUTE})
+    gate = tmp_path / "gate"
+    with (
+        run_server(create_app(root), parser_name) as server,
+        httpx.Client(base_url=server.url) as http,
+        http.stream("GET", "/api/stream", params={"gate": str(gate)}) as response,
+    ):
+        chunks = response.iter_raw()
+        assert next(chunks) == b"first;"  # arrived while the generator still waits
+        gate.touch()
+        assert b"".join(chunks) == b"second"
