@@ -18,6 +18,7 @@ from approute.http.headers import Headers
 from approute.http.request import NextRequest
 from approute.http.response import NextResponse, Response
 from approute.http.url import NextURL, SearchParams
+from approute.middleware.event import NextFetchEvent
 
 __all__ = [
     "BodyTooLarge",
@@ -26,6 +27,7 @@ __all__ = [
     "Headers",
     "InvalidForm",
     "InvalidJSON",
+    "NextFetchEvent",
     "NextRequest",
     "NextResponse",
     "NextURL",

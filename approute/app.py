@@ -18,7 +18,9 @@ from approute.handlers.module import RouteModule, read_route_module
 from approute.http.body import parse_size
 from approute.http.forms import FormLimits
 from approute.http.request import RequestLimits
+from approute.middleware.module import MiddlewareModule, read_middleware_module
 from approute.pipeline import Pipeline, PipelineOptions, send_server_error
+from approute.project.layout import find_middleware_file
 from approute.project.loader import add_root_to_path, load_module, relative_name
 from approute.routing.scan import find_app_dir, scan_app
 from approute.routing.table import RouteTable
@@ -31,7 +33,7 @@ logger = logging.getLogger("approute")
 class App:
     """An approute project as an ASGI application."""
 
-    __slots__ = ("modules", "options", "pipeline", "root", "table")
+    __slots__ = ("middleware", "modules", "options", "pipeline", "root", "table")
 
     def __init__(
         self,
@@ -39,12 +41,14 @@ class App:
         table: RouteTable,
         modules: dict[Path, RouteModule],
         options: PipelineOptions,
+        middleware: MiddlewareModule | None = None,
     ) -> None:
         self.root = root
         self.table = table
         self.modules = modules
         self.options = options
-        self.pipeline = Pipeline(table, modules, options)
+        self.middleware = middleware
+        self.pipeline = Pipeline(table, modules, options, middleware)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -138,6 +142,14 @@ def create_app(
             pattern=route.pattern,
             kind=route.kind,
         )
+    middleware = None
+    middleware_file = find_middleware_file(root_path, app_dir)
+    if middleware_file is not None:
+        middleware = read_middleware_module(
+            load_module(middleware_file, root_path),
+            file=middleware_file,
+            where=relative_name(middleware_file, root_path),
+        )
     limits = replace(_limits(body_size_limit), body_timeout=body_timeout)
     options = PipelineOptions(dev=dev, limits=limits)
-    return App(root_path, table, modules, options)
+    return App(root_path, table, modules, options, middleware)

@@ -12,6 +12,7 @@ first body read otherwise: calling ``receive`` makes uvicorn send
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 
@@ -25,6 +26,7 @@ __all__ = ["BodyChannel", "BodyTimeout", "ClientDisconnected", "parse_size"]
 _MAX_QUEUED_CHUNKS = 16
 
 _UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
+_SIZE = re.compile(r"(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>b|kb|mb|gb)?")
 
 
 class ClientDisconnected(RequestError):
@@ -41,27 +43,23 @@ class BodyTimeout(RequestError):
 
 def parse_size(value: int | str, *, where: str = "body_size_limit") -> int:
     """Bytes from an int or a string like ``"512kb"``, ``"4mb"``, ``"1gb"``."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError(f"{where} must be bytes (int) or a size like '4mb'")
     if isinstance(value, int):
         if value < 0:
             raise ValueError(f"{where} must not be negative; got {value}")
         return value
-    text = value.strip().lower()
-    for unit in ("kb", "mb", "gb", "b"):
-        if text.endswith(unit):
-            number = text[: -len(unit)].strip()
-            try:
-                return int(float(number) * _UNITS[unit])
-            except ValueError:
-                break
-    raise ValueError(f"{where}: cannot read {value!r}; write e.g. '512kb' or '4mb'")
+    match = _SIZE.fullmatch(value.strip().lower())
+    if match is None:
+        raise ValueError(f"{where}: cannot read {value!r}; write e.g. '512kb' or '4mb'")
+    return int(float(match["number"]) * _UNITS[match["unit"] or "b"])
 
 
 class BodyChannel:
     """Owns ``receive`` for one request: body chunks in order, and disconnects."""
 
     __slots__ = (
+        "_buffered",
         "_chunks",
         "_complete",
         "_content_length",
@@ -87,6 +85,7 @@ class BodyChannel:
         self._content_length = content_length
         self._timeout = timeout
         self._chunks: deque[bytes] = deque()
+        self._buffered: bytes | None = None
         self._complete = not has_body
         self._waiter: asyncio.Future[None] | None = None
         self._pump: asyncio.Task[None] | None = None
@@ -167,9 +166,14 @@ class BodyChannel:
             self._waiter = None
 
     async def chunks(self) -> AsyncIterator[bytes]:
-        """Yield the body as it arrives; a body can be read once."""
+        """Yield the body as it arrives. Streamed once; a body that ``read()``
+        buffered is replayed (the middleware and the route may both read it)."""
+        if self._buffered is not None:
+            if self._buffered:
+                yield self._buffered
+            return
         if self.consumed:
-            raise RuntimeError("the request body was already read")
+            raise RuntimeError("the request body was already streamed")
         self.consumed = True
         if not self._complete:
             self._start()
@@ -195,6 +199,11 @@ class BodyChannel:
         """
         if limit is not None and (self._content_length or 0) > limit:
             raise BodyTooLarge(f"request body is over the {limit} byte limit")
+        buffered = self._buffered
+        if buffered is not None:
+            if limit is not None and len(buffered) > limit:
+                raise BodyTooLarge(f"request body is over the {limit} byte limit")
+            return buffered
         parts: list[bytes] = []
         size = 0
         async for chunk in self.chunks():
@@ -202,4 +211,5 @@ class BodyChannel:
             if limit is not None and size > limit:
                 raise BodyTooLarge(f"request body is over the {limit} byte limit")
             parts.append(chunk)
-        return parts[0] if len(parts) == 1 else b"".join(parts)
+        body = self._buffered = parts[0] if len(parts) == 1 else b"".join(parts)
+        return body

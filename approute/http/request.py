@@ -77,6 +77,11 @@ def _forwarded_headers(scope: Scope, raw: list[tuple[bytes, bytes]]) -> list[tup
     return raw + extra if extra else raw
 
 
+def _strip_bom(body: bytes) -> bytes:
+    # Fetch's "UTF-8 decode" drops one leading byte-order mark.
+    return body[3:] if body.startswith(b"\xef\xbb\xbf") else body
+
+
 class NextRequest:
     """An HTTP request, Fetch-style: ``method``, ``url``, ``headers``, ``next_url``,
     ``cookies`` and the body readers ``json()``, ``text()``, ``bytes()``,
@@ -88,6 +93,8 @@ class NextRequest:
     """
 
     __slots__ = (
+        "_add_forwarded",
+        "_body_used",
         "_channel",
         "_cookies",
         "_forms",
@@ -109,11 +116,13 @@ class NextRequest:
         base_path: str = "",
     ) -> None:
         self.method = method.upper()
-        self._next_url = NextURL(url, base_path=base_path)
+        self._next_url = NextURL(url, base_path=base_path)._freeze()
         self._headers: Headers | None = Headers(headers)
         self._raw_headers: list[tuple[bytes, bytes]] | None = None
         self._cookies: RequestCookies | None = None
         self._forms: list[FormData] = []
+        self._body_used = False
+        self._add_forwarded = False
         self._limits = _DEFAULT_LIMITS
         self._scope: Scope | None = None
         payload = body.encode() if isinstance(body, str) else body
@@ -142,8 +151,13 @@ class NextRequest:
         raw_headers: list[tuple[bytes, bytes]],
         limits: RequestLimits = _DEFAULT_LIMITS,
         base_path: str = "",
+        add_forwarded: bool = True,
     ) -> NextRequest:
-        """The request for one ASGI HTTP scope; ``path`` is the canonical path."""
+        """The request for one ASGI HTTP scope; ``path`` is the canonical path.
+
+        ``add_forwarded=False`` keeps ``raw_headers`` exactly (the middleware
+        chose the route's headers).
+        """
         self = cls.__new__(cls)
         self.method = scope["method"]
         self._scope = scope
@@ -153,6 +167,8 @@ class NextRequest:
         self._raw_headers = raw_headers
         self._cookies = None
         self._forms = []
+        self._body_used = False
+        self._add_forwarded = add_forwarded
         scheme = scope.get("scheme", "http")
         for name, value in raw_headers:
             # Next.js: X-Forwarded-Proto: https switches request.url to https.
@@ -186,7 +202,7 @@ class NextRequest:
         headers = self._headers
         if headers is None:
             raw = self._raw_headers or []
-            if self._scope is not None:
+            if self._scope is not None and self._add_forwarded:
                 raw = _forwarded_headers(self._scope, raw)
             headers = self._headers = Headers.from_asgi(raw)
         return headers
@@ -201,24 +217,32 @@ class NextRequest:
 
     @property
     def body_used(self) -> bool:
-        """Whether a body reader already consumed the body."""
-        return self._channel.consumed
+        """Whether a body reader of this request already consumed the body."""
+        return self._body_used
+
+    def _use_body(self) -> None:
+        # Fetch: a request's body can be read once.
+        if self._body_used:
+            raise RuntimeError("the request body was already read")
+        self._body_used = True
 
     def stream(self) -> AsyncIterator[bytes]:
         """The body as it arrives, chunk by chunk (no size limit applies)."""
+        self._use_body()
         return self._channel.chunks()
 
     async def bytes(self) -> bytes:
         """The whole body; over ``body_size_limit`` → 413."""
+        self._use_body()
         return await self._channel.read(self._limits.body_size_limit)
 
     async def text(self) -> str:
         """The body decoded as UTF-8 (invalid bytes become U+FFFD, as Fetch)."""
-        return (await self.bytes()).decode("utf-8", errors="replace")
+        return _strip_bom(await self.bytes()).decode("utf-8", errors="replace")
 
     async def json(self) -> Any:
         """The body parsed as JSON; invalid JSON raises ``InvalidJSON`` (400)."""
-        body = await self.bytes()
+        body = _strip_bom(await self.bytes())
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError as error:

@@ -54,12 +54,12 @@ def dumps_json(data: Any) -> bytes:
     return orjson.dumps(data, option=_JSON_OPTIONS)
 
 
-def _absolute_url(url: str | NextURL) -> str:
+def _absolute_url(url: str | NextURL, what: str) -> str:
     text = str(url)
     scheme, sep, rest = text.partition("://")
     if not sep or not scheme.isalpha() or not rest:
         raise ValueError(
-            f"redirect needs an absolute URL; got {text!r} "
+            f"{what} needs an absolute URL; got {text!r} "
             "(use request.next_url.clone(pathname=...) for a path on this site)"
         )
     return text
@@ -171,7 +171,7 @@ class Response:
             raise ValueError(
                 f"redirect status must be one of 301, 302, 303, 307, 308; got {status}"
             )
-        return cls(status=status, headers={"location": _absolute_url(url)})
+        return cls(status=status, headers={"location": _absolute_url(url, "redirect")})
 
     @property
     def headers(self) -> Headers:
@@ -379,7 +379,7 @@ class NextResponse(Response):
         """Middleware: serve ``url`` instead (a path of this app, or an external
         URL that is proxied) while the client keeps its URL."""
         response = cls(headers=headers)
-        response.rewrite_url = _absolute_url(url)
+        response.rewrite_url = _absolute_url(url, "rewrite")
         if request is not None and "headers" in request:
             response.forward_headers = Headers(request["headers"])
         return response

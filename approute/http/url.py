@@ -527,6 +527,13 @@ class NextURL:
         if self._frozen:
             raise TypeError(_PARAMS_READONLY)
 
+    def _freeze(self) -> NextURL:
+        """Make this URL (and its search params) read-only, as ``request.next_url``."""
+        self._frozen = True
+        if self._params is not None:
+            self._params._frozen()
+        return self
+
     # -- WHATWG URL properties -------------------------------------------
 
     @property

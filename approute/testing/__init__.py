@@ -10,5 +10,18 @@ in-process over ASGI (no network), with httpx's API.
 from __future__ import annotations
 
 from approute.testing.client import AsyncTestClient, TestClient
+from approute.testing.middleware import (
+    does_middleware_match,
+    get_redirect_url,
+    get_rewritten_url,
+    is_rewrite,
+)
 
-__all__ = ["AsyncTestClient", "TestClient"]
+__all__ = [
+    "AsyncTestClient",
+    "TestClient",
+    "does_middleware_match",
+    "get_redirect_url",
+    "get_rewritten_url",
+    "is_rewrite",
+]

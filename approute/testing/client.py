@@ -46,7 +46,10 @@ class _LoopTransport(httpx.BaseTransport):
             return response.status_code, response.headers.raw, body
 
         status, headers, body = asyncio.run_coroutine_threadsafe(run(), self._loop).result()
-        return httpx.Response(status, headers=headers, content=body, request=request)
+        # stream=, not content=: httpx would add a Content-Length the app never sent.
+        return httpx.Response(
+            status, headers=headers, stream=httpx.ByteStream(body), request=request
+        )
 
     def close(self) -> None:
         if self._loop.is_running():

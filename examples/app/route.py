@@ -13,6 +13,9 @@ ROUTES = [
     "/api/stream",
     "/api/items/1",
     "/about",
+    "/admin",
+    "/greeting",
+    "/api/experiment",
 ]
 
 

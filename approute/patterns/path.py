@@ -1,0 +1,452 @@
+"""Path patterns: path-to-regexp 6.3 syntax, as Next.js matchers and config rules use it.
+
+    >>> pattern = compile_path("/blog/:slug/:rest*", where="middleware.py")
+    >>> pattern.match("/blog/hello/a/b")
+    {'slug': 'hello', 'rest': ['a', 'b']}
+    >>> pattern.match("/blog") is None
+    True
+
+``:name`` is one segment, ``:name?`` optional, ``:name*`` zero or more and
+``:name+`` one or more segments (a list); ``:name(regex)`` and ``(regex)``
+(unnamed, params ``"0"``, ``"1"`` …) take a JavaScript regex; ``{...}`` groups
+carry a prefix/suffix; ``\\`` escapes a special character. A ``/`` or ``.``
+right before a parameter belongs to it, so ``/admin/:path*`` matches
+``/admin``. The pattern is anchored at both ends and allows one trailing
+``/`` (Next.js: path-to-regexp's non-strict end for middleware, the
+``(?:\\/)?$`` that ``modifyRouteRegex`` appends for config rules).
+
+The one delimiter is ``/`` (Next.js's config rules; its middleware compiler
+also stops default parameters at ``#`` and ``?``, which never occur in a
+pathname). Default parameters follow path-to-regexp 6.3, the CVE-2024-45296
+fix: a parameter after literal text may not contain that text
+(``/:a-:b`` on ``/x-y-z`` gives ``a="x-y"``, ``b="z"``); ``_guards`` closes
+the shapes 6.3 still leaves open, so no emitted regex backtracks
+catastrophically. Regexes written by the user inside ``(...)`` are the
+user's responsibility.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal, cast
+
+from approute.errors import ProjectError
+from approute.patterns.jsregex import _translate
+
+__all__ = ["Key", "PathPattern", "compile_path"]
+
+_Modifier = Literal["", "?", "*", "+"]
+_Params = dict[str, str | list[str]]
+
+_NAME_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_PREFIXES = "./"
+_DELIMITER = "/"
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One parameter of a pattern (path-to-regexp's key)."""
+
+    name: str
+    prefix: str
+    suffix: str
+    pattern: str  # JavaScript regex source ("" when the default was used)
+    modifier: _Modifier
+    unnamed: bool = False
+
+    @property
+    def repeat(self) -> bool:
+        """``*`` or ``+``: the value is a list of segments."""
+        return self.modifier in ("*", "+")
+
+    @property
+    def optional(self) -> bool:
+        """``?`` or ``*``: the parameter may be absent."""
+        return self.modifier in ("?", "*")
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """A ``{prefix suffix}`` group with no parameter (optional literal text)."""
+
+    prefix: str
+    suffix: str
+    modifier: _Modifier
+
+
+@dataclass(frozen=True, slots=True)
+class _Param:
+    """A parameter as parsed: its key, and the text its default pattern excludes."""
+
+    key: Key
+    exclude: str  # "" → [^/]+?, else (?:(?!exclude)[^/])+?
+
+
+_Token = str | _Param | _Group
+
+
+_LexemeKind = Literal["MODIFIER", "ESCAPED", "OPEN", "CLOSE", "NAME", "PATTERN", "CHAR", "END"]
+_SINGLE: dict[str, _LexemeKind] = {
+    "*": "MODIFIER",
+    "+": "MODIFIER",
+    "?": "MODIFIER",
+    "{": "OPEN",
+    "}": "CLOSE",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Lexeme:
+    kind: _LexemeKind
+    index: int
+    value: str
+
+
+def _fail(where: str, source: str, problem: str, index: int | None = None) -> ProjectError:
+    at = "" if index is None else f" (at index {index})"
+    return ProjectError(f"{where}: invalid pattern {source!r}: {problem}{at}")
+
+
+def _lex(source: str, where: str) -> list[_Lexeme]:
+    """path-to-regexp's lexer, with its errors."""
+    out: list[_Lexeme] = []
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        if ch in _SINGLE:
+            out.append(_Lexeme(_SINGLE[ch], i, ch))
+            i += 1
+        elif ch == "\\":
+            if i + 1 >= n:
+                raise _fail(where, source, "ends with a lone backslash", i)
+            out.append(_Lexeme("ESCAPED", i, source[i + 1]))
+            i += 2
+        elif ch == ":":
+            j = i + 1
+            while j < n and source[j] in _NAME_CHARS:
+                j += 1
+            if j == i + 1:
+                raise _fail(where, source, "':' must be followed by a parameter name", i)
+            out.append(_Lexeme("NAME", i, source[i + 1 : j]))
+            i = j
+        elif ch == "(":
+            j = i + 1
+            if j < n and source[j] == "?":
+                raise _fail(where, source, "a (pattern) cannot start with '?'", j)
+            count = 1
+            while j < n:
+                if source[j] == "\\":
+                    j += 2
+                    continue
+                if source[j] == ")":
+                    count -= 1
+                    if count == 0:
+                        break
+                elif source[j] == "(":
+                    count += 1
+                    if source[j + 1 : j + 2] != "?":
+                        raise _fail(
+                            where,
+                            source,
+                            "capturing groups are not allowed inside a (pattern); use (?:...)",
+                            j,
+                        )
+                j += 1
+            if count:
+                raise _fail(where, source, "unbalanced '('", i)
+            pattern = source[i + 1 : j]
+            if not pattern:
+                raise _fail(where, source, "empty '()' pattern", i)
+            out.append(_Lexeme("PATTERN", i, pattern))
+            i = j + 1
+        else:
+            out.append(_Lexeme("CHAR", i, ch))
+            i += 1
+    out.append(_Lexeme("END", n, ""))
+    return out
+
+
+class _Parser:
+    """path-to-regexp 6.3's ``parse`` (prefixes ``./``, delimiter ``/``)."""
+
+    def __init__(self, source: str, where: str) -> None:
+        self.source = source
+        self.where = where
+        self.lexemes = _lex(source, where)
+        self.i = 0
+        self.tokens: list[_Token] = []
+        self.unnamed = 0
+
+    def take(self, kind: str) -> str | None:
+        lexeme = self.lexemes[self.i]
+        if lexeme.kind == kind:
+            self.i += 1
+            return lexeme.value
+        return None
+
+    def text(self) -> str:
+        out = ""
+        while (value := self.take("CHAR")) is not None or (
+            value := self.take("ESCAPED")
+        ) is not None:
+            out += value
+        return out
+
+    def safe_pattern(self, prefix: str) -> str:
+        """The default pattern: one segment that cannot contain the text before it."""
+        prev = self.tokens[-1] if self.tokens else None
+        prev_text = prefix or (prev if isinstance(prev, str) else "")
+        if prev is not None and not prev_text:
+            name = prev.key.name if isinstance(prev, _Param) else "group"
+            raise _fail(
+                self.where,
+                self.source,
+                f"two parameters need text between them (nothing after {name!r})",
+            )
+        if not prev_text or _DELIMITER in prev_text:
+            return ""  # [^/]+?
+        return prev_text  # (?:(?!prev_text)[^/])+?
+
+    def parse(self) -> list[_Token]:
+        path = ""
+        while True:
+            char = self.take("CHAR")
+            name = self.take("NAME")
+            pattern = self.take("PATTERN")
+            if name is not None or pattern is not None:
+                prefix = char or ""
+                if prefix not in _PREFIXES:
+                    path += prefix
+                    prefix = ""
+                if path:
+                    self.tokens.append(path)
+                    path = ""
+                self.tokens.append(self.key(name, pattern, prefix, ""))
+                continue
+            value = char if char is not None else self.take("ESCAPED")
+            if value is not None:
+                path += value
+                continue
+            if path:
+                self.tokens.append(path)
+                path = ""
+            if self.take("OPEN") is not None:
+                prefix = self.text()
+                name = self.take("NAME")
+                pattern = self.take("PATTERN")
+                suffix = self.text()
+                if self.take("CLOSE") is None:
+                    lexeme = self.lexemes[self.i]
+                    raise _fail(self.where, self.source, "expected '}' to close '{'", lexeme.index)
+                if name is None and pattern is None:
+                    self.tokens.append(_Group(prefix, suffix, self.modifier()))
+                else:
+                    self.tokens.append(self.key(name, pattern, prefix, suffix))
+                continue
+            lexeme = self.lexemes[self.i]
+            if lexeme.kind != "END":
+                raise _fail(self.where, self.source, self.unexpected(lexeme), lexeme.index)
+            return self.tokens
+
+    def modifier(self) -> _Modifier:
+        return cast(_Modifier, self.take("MODIFIER") or "")
+
+    def key(self, name: str | None, pattern: str | None, prefix: str, suffix: str) -> _Param:
+        unnamed = name is None
+        if name is None:
+            name = str(self.unnamed)
+            self.unnamed += 1
+        exclude = self.safe_pattern(prefix) if pattern is None else ""
+        modifier = self.modifier()
+        if modifier in ("*", "+") and not prefix and not suffix:
+            # path-to-regexp 6.3: "Can not repeat without a prefix and suffix".
+            raise _fail(
+                self.where,
+                self.source,
+                f"{name!r} can only repeat after '/' or '.' (write /:{name}{modifier})",
+            )
+        return _Param(Key(name, prefix, suffix, pattern or "", modifier, unnamed), exclude)
+
+    @staticmethod
+    def unexpected(lexeme: _Lexeme) -> str:
+        if lexeme.kind == "MODIFIER":
+            return (
+                f"{lexeme.value!r} must follow a :name, a (pattern) or a {{group}} "
+                "(write /:path* rather than /*)"
+            )
+        if lexeme.kind == "CLOSE":
+            return "'}' without '{'"
+        if lexeme.kind == "OPEN":
+            return "'{' groups cannot nest"
+        return f"unexpected {lexeme.value!r}"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PathPattern:
+    """A compiled source pattern; ``match`` returns the params or ``None``."""
+
+    source: str
+    regex: re.Pattern[str]
+    keys: tuple[Key, ...]
+    unnamed_params: bool = True
+
+    def match(self, path: str) -> _Params | None:
+        """The params of ``path`` (values as given, not decoded), or ``None``.
+
+        ``*``/``+`` parameters are lists (split on their prefix); absent
+        optional parameters are left out.
+        """
+        m = self.regex.match(path)
+        if m is None:
+            return None
+        params: _Params = {}
+        for index, key in enumerate(self.keys, 1):
+            value = m.group(index)
+            if value is None or (key.unnamed and not self.unnamed_params):
+                continue
+            if not value and key.modifier == "?" and not key.prefix and not key.suffix:
+                # JavaScript: an optional group that matched empty is undefined.
+                continue
+            if key.repeat:
+                params[key.name] = value.split(key.prefix + key.suffix)
+            else:
+                params[key.name] = value
+        return params
+
+    def __repr__(self) -> str:
+        return f"PathPattern({self.source!r})"
+
+
+_escape = re.escape
+
+
+def _default(excluded: list[str]) -> str:
+    """One segment (``[^/]+?``) that contains none of ``excluded`` (path-to-regexp 6.3)."""
+    if not excluded:
+        return "[^/]+?"
+    avoid = "|".join(_escape(text) for text in dict.fromkeys(excluded))
+    return f"(?:(?!{avoid})[^/])+?"
+
+
+def _separator(token: _Token) -> str:
+    """The text between the items of a default-pattern repeat, when not ``/``."""
+    if not isinstance(token, _Param) or not token.key.repeat or token.key.pattern:
+        return ""
+    separator = token.key.suffix + token.key.prefix
+    return "" if _DELIMITER in separator else separator
+
+
+def _guards(tokens: list[_Token]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Extra text each default parameter must not contain, so no match backtracks badly.
+
+    path-to-regexp 6.3 (the CVE-2024-45296 fix) keeps a parameter from
+    containing the text before it, which makes ``/:a-:b`` linear. Two shapes
+    still backtrack: a repeat whose items may contain their own separator
+    (``/{:a-}+``: exponential) and a parameter before a repeat that may
+    contain the repeat's separator (``/:a.:b+``: quadratic). So (1) repeat
+    items never contain their separator, and (2) the parameters before such a
+    repeat in the same segment never contain it either. Matches differ from
+    Next.js only where such a parameter must contain the separator to match at
+    all (``/x..y``, a trailing ``.``), paths its own ``split`` mangles anyway.
+    """
+    items: dict[int, list[str]] = {}
+    last: dict[int, list[str]] = {}
+    for index, token in enumerate(tokens):
+        separator = _separator(token)
+        if not separator:
+            continue
+        items.setdefault(index, []).append(separator)
+        for before in range(index - 1, -1, -1):
+            other = tokens[before]
+            if isinstance(other, str):
+                if _DELIMITER in other:
+                    break
+            elif isinstance(other, _Group):
+                if _DELIMITER in other.prefix + other.suffix:
+                    break
+            else:
+                key = other.key
+                if _DELIMITER in key.suffix or key.pattern:
+                    break  # another segment, or a user regex (the user's own)
+                last.setdefault(before, []).append(separator)
+                if _DELIMITER in key.prefix:
+                    break
+    return items, last
+
+
+def _parse(source: str, where: str) -> list[_Token]:
+    """path-to-regexp's ``parse``: literal strings, parameters and optional groups."""
+    return _Parser(source, where).parse()
+
+
+def compile_path(
+    source: str,
+    *,
+    where: str,
+    case_sensitive: bool = True,
+    end: bool = True,
+    strict: bool = False,
+    unnamed_params: bool = True,
+) -> PathPattern:
+    """Compile a Next.js ``source`` pattern; errors are ``ProjectError`` naming ``where``.
+
+    ``case_sensitive=False`` for config rules (Next.js's default
+    ``caseSensitiveRoutes: false``; middleware matchers are case-sensitive).
+    ``end=False`` matches a prefix ending at a segment boundary;
+    ``strict=True`` refuses the optional trailing ``/``;
+    ``unnamed_params=False`` leaves ``(regex)`` groups out of the params (as
+    Next.js does for config rules).
+    """
+    if not isinstance(source, str):
+        raise ProjectError(f"{where}: a pattern must be a string; got {source!r}")
+    if not source.startswith("/"):
+        raise ProjectError(f"{where}: pattern {source!r} must start with '/'")
+    tokens = _parse(source, where)
+    item_guards, last_guards = _guards(tokens)
+    parts = ["^"]
+    keys: list[Key] = []
+    for index, token in enumerate(tokens):
+        if isinstance(token, str):
+            parts.append(_escape(token))
+            continue
+        if isinstance(token, _Group):
+            parts.append(f"(?:{_escape(token.prefix)}{_escape(token.suffix)}){token.modifier}")
+            continue
+        key = token.key
+        keys.append(key)
+        prefix, suffix = _escape(key.prefix), _escape(key.suffix)
+        own = [token.exclude] if token.exclude else []
+        if key.pattern:
+            python = _translate(key.pattern, f"{where}: pattern {source!r}", groups=False)
+            body = last_body = f"(?:{python})"
+        else:
+            body = _default(own + item_guards.get(index, []))
+            last_body = _default(own + item_guards.get(index, []) + last_guards.get(index, []))
+        if key.repeat:
+            optional = "?" if key.modifier == "*" else ""
+            if last_body == body:
+                value = f"{body}(?:{suffix}{prefix}{body})*"
+            else:
+                value = f"(?:{body}{suffix}{prefix})*{last_body}"
+            parts.append(f"(?:{prefix}({value}){suffix}){optional}")
+        elif prefix or suffix:
+            parts.append(f"(?:{prefix}({last_body}){suffix}){key.modifier}")
+        else:
+            parts.append(f"({last_body}){key.modifier}")
+    if end:
+        if not strict:
+            parts.append("/?")
+        parts.append("\\Z")
+    else:
+        if not strict:
+            parts.append("(?:/(?=\\Z))?")
+        last = tokens[-1] if tokens else None
+        if not (isinstance(last, str) and last.endswith("/")):
+            parts.append("(?=/|\\Z)")
+    flags = 0 if case_sensitive else re.IGNORECASE | re.ASCII
+    try:
+        regex = re.compile("".join(parts), flags)
+    except (re.error, OverflowError, RecursionError) as exc:
+        raise ProjectError(f"{where}: pattern {source!r} does not compile: {exc}") from None
+    return PathPattern(source, regex, tuple(keys), unnamed_params)

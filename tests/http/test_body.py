@@ -1,0 +1,376 @@
+"""BodyChannel (the one reader of ASGI ``receive``) and ``parse_size``
+(SPEC §3 body limits; PY-09 body deadline)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from approute._types import Message
+from approute.app import create_app
+from approute.errors import BodyTooLarge, RequestError
+from approute.http.body import BodyChannel, BodyTimeout, ClientDisconnected, parse_size
+from tests.conftest import ProjectFactory
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+def request_message(body: bytes, more: bool) -> Message:
+    return {"type": "http.request", "body": body, "more_body": more}
+
+
+DISCONNECT: Message = {"type": "http.disconnect"}
+
+
+class Receive:
+    """An ASGI ``receive`` that plays ``messages`` and then, as a server, waits."""
+
+    def __init__(self, messages: list[Message]) -> None:
+        self.messages = list(messages)
+        self.calls = 0
+
+    async def __call__(self) -> Message:
+        self.calls += 1
+        if self.messages:
+            return self.messages.pop(0)
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+def channel_for(
+    receive: Receive,
+    *,
+    has_body: bool = True,
+    content_length: int | None = None,
+    timeout: float | None = None,
+) -> BodyChannel:
+    return BodyChannel(receive, has_body=has_body, content_length=content_length, timeout=timeout)
+
+
+async def collect(channel: BodyChannel) -> list[bytes]:
+    try:
+        return [chunk async for chunk in channel.chunks()]
+    finally:
+        channel.close()
+
+
+async def read(channel: BodyChannel, limit: int | None) -> bytes:
+    try:
+        return await channel.read(limit)
+    finally:
+        channel.close()
+
+
+# -- chunks and read -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("messages", "chunks"),
+    [
+        pytest.param([request_message(b"all", False)], [b"all"], id="one-message"),
+        pytest.param(
+            [
+                request_message(b"a", True),
+                request_message(b"b", True),
+                request_message(b"c", False),
+            ],
+            [b"a", b"b", b"c"],
+            id="in-order",
+        ),
+        pytest.param(
+            [request_message(b"a", True), request_message(b"", True), request_message(b"", False)],
+            [b"a"],
+            id="empty-messages-skipped",
+        ),
+        pytest.param([request_message(b"", False)], [], id="empty-body"),
+    ],
+)
+def test_chunks_arrive_in_order(messages: list[Message], chunks: list[bytes]) -> None:
+    assert run(collect(channel_for(Receive(messages)))) == chunks
+
+
+def test_read_joins_the_chunks() -> None:
+    receive = Receive([request_message(b"ab", True), request_message(b"cd", False)])
+    assert run(read(channel_for(receive), None)) == b"abcd"
+
+
+def test_channel_without_body_reads_empty_without_receive() -> None:
+    receive = Receive([request_message(b"ignored", False)])
+    assert run(read(channel_for(receive, has_body=False), 10)) == b""
+    assert receive.calls == 0
+
+
+def test_streaming_the_body_twice_is_runtime_error() -> None:
+    channel = channel_for(Receive([request_message(b"x", False)]))
+
+    async def scenario() -> None:
+        assert await collect(channel) == [b"x"]
+        assert channel.consumed
+        with pytest.raises(RuntimeError):
+            await collect(channel)
+
+    run(scenario())
+
+
+# -- limits ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content_length", "limit"),
+    [
+        pytest.param(11, 10, id="one-over"),
+        pytest.param(10**12, 4 * 1024 * 1024, id="absurd"),
+    ],
+)
+def test_declared_length_over_limit_is_refused_before_receive(
+    content_length: int, limit: int
+) -> None:
+    # Calling receive would make uvicorn send "100 Continue" for a body we refuse.
+    receive = Receive([request_message(b"x" * 11, False)])
+    channel = channel_for(receive, content_length=content_length)
+    with pytest.raises(BodyTooLarge) as caught:
+        run(read(channel, limit))
+    assert receive.calls == 0
+    assert caught.value.status == 413
+
+
+def test_declared_length_at_limit_is_read() -> None:
+    receive = Receive([request_message(b"x" * 10, False)])
+    assert run(read(channel_for(receive, content_length=10), 10)) == b"x" * 10
+
+
+@pytest.mark.parametrize(
+    ("chunks", "limit", "fits"),
+    [
+        pytest.param([b"x" * 6, b"x" * 6], 10, False, id="chunked-over"),
+        pytest.param([b"x" * 5, b"x" * 5], 10, True, id="chunked-at-limit"),
+        pytest.param([b"x" * 11], 10, False, id="single-chunk-over"),
+        pytest.param([b"x" * 11], None, True, id="no-limit"),
+    ],
+)
+def test_undeclared_length_is_counted_while_reading(
+    chunks: list[bytes], limit: int | None, fits: bool
+) -> None:
+    messages = [request_message(c, i < len(chunks) - 1) for i, c in enumerate(chunks)]
+    channel = channel_for(Receive(messages))
+    if fits:
+        assert run(read(channel, limit)) == b"".join(chunks)
+        return
+    with pytest.raises(BodyTooLarge):
+        run(read(channel, limit))
+
+
+def test_body_too_large_is_a_413_request_error_not_a_value_error() -> None:
+    error = BodyTooLarge("too big")
+    assert error.status == 413
+    assert isinstance(error, RequestError)
+    assert not isinstance(error, ValueError)
+
+
+def test_a_reader_that_stops_bounds_the_buffered_chunks() -> None:
+    receive = Receive([request_message(b"x", True) for _ in range(1000)])
+    channel = channel_for(receive)
+
+    async def scenario() -> int:
+        iterator = channel.chunks()
+        try:
+            assert await iterator.__anext__() == b"x"
+            for _ in range(200):  # let the pump run as far as it will
+                await asyncio.sleep(0)
+            return receive.calls
+        finally:
+            await iterator.aclose()  # type: ignore[attr-defined]
+            channel.close()
+
+    assert run(scenario()) < 100
+
+
+# -- disconnects and timeouts ------------------------------------------------------------
+
+
+def test_disconnect_during_body_is_client_disconnected() -> None:
+    receive = Receive([request_message(b"part", True), DISCONNECT])
+    channel = channel_for(receive)
+    with pytest.raises(ClientDisconnected) as caught:
+        run(read(channel, None))
+    assert isinstance(caught.value, RequestError)
+    assert channel.disconnected
+
+
+def test_stalled_body_times_out_with_408() -> None:
+    receive = Receive([request_message(b"part", True)])  # then nothing, ever
+    channel = channel_for(receive, timeout=0.01)
+    with pytest.raises(BodyTimeout) as caught:
+        run(read(channel, None))
+    assert caught.value.status == 408
+    assert isinstance(caught.value, RequestError)
+
+
+async def _wait_for_call(called: asyncio.Event) -> None:
+    await asyncio.wait_for(called.wait(), timeout=10)
+
+
+def test_watch_calls_back_on_disconnect_without_a_body() -> None:
+    receive = Receive([DISCONNECT])
+    channel = channel_for(receive, has_body=False)
+
+    async def scenario() -> None:
+        called = asyncio.Event()
+        channel.watch(called.set)
+        try:
+            await _wait_for_call(called)
+        finally:
+            channel.close()
+        assert channel.disconnected
+
+    run(scenario())
+
+
+def test_watch_with_a_body_waits_for_the_first_read() -> None:
+    receive = Receive([request_message(b"body", False), DISCONNECT])
+    channel = channel_for(receive, content_length=4)
+
+    async def scenario() -> bytes:
+        called = asyncio.Event()
+        channel.watch(called.set)
+        try:
+            for _ in range(20):
+                await asyncio.sleep(0)
+            assert receive.calls == 0  # no "100 Continue" before the handler reads
+            body = await channel.read(10)
+            await _wait_for_call(called)
+            return body
+        finally:
+            channel.close()
+
+    assert run(scenario()) == b"body"
+
+
+def test_close_stops_watching() -> None:
+    gate = asyncio.Event()
+    calls: list[str] = []
+
+    async def receive() -> Message:
+        await gate.wait()
+        return DISCONNECT
+
+    channel = BodyChannel(receive, has_body=False, content_length=None, timeout=None)
+
+    async def scenario() -> None:
+        channel.watch(lambda: calls.append("called"))
+        await asyncio.sleep(0)
+        channel.close()
+        gate.set()
+        for _ in range(20):
+            await asyncio.sleep(0)
+
+    run(scenario())
+    assert calls == []
+
+
+# -- through the app ------------------------------------------------------------------
+
+READ_ROUTE = """
+from approute import Response
+
+async def POST(request):
+    return Response(await request.bytes())
+"""
+
+
+def call_app(app: Any, receive: Callable[[], Any], headers: list[tuple[bytes, bytes]]) -> Any:
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/api/x",
+        "raw_path": b"/api/x",
+        "query_string": b"",
+        "headers": headers,
+        "server": ("localhost", 3000),
+        "client": ("127.0.0.1", 5000),
+    }
+    messages: list[Message] = []
+
+    async def send(message: Message) -> None:
+        messages.append(message)
+
+    async def scenario() -> None:
+        await asyncio.wait_for(app(scope, receive, send), timeout=10)
+
+    run(scenario())
+    return messages
+
+
+def test_stalled_body_through_the_app_is_408(make_project: ProjectFactory) -> None:
+    app = create_app(make_project({"app/api/x/route.py": READ_ROUTE}), body_timeout=0.01)
+    receive = Receive([request_message(b"12", True)])
+    messages = call_app(app, receive, [(b"content-length", b"10")])
+    assert messages[0]["status"] == 408
+
+
+def test_declared_oversize_body_through_the_app_is_413_unread(
+    make_project: ProjectFactory,
+) -> None:
+    app = create_app(make_project({"app/api/x/route.py": READ_ROUTE}), body_size_limit=10)
+    receive = Receive([request_message(b"x" * 11, False)])
+    messages = call_app(app, receive, [(b"content-length", b"11")])
+    assert messages[0]["status"] == 413
+    assert receive.calls == 0
+
+
+# -- parse_size ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "size"),
+    [
+        pytest.param(0, 0, id="int-zero"),
+        pytest.param(1024, 1024, id="int"),
+        pytest.param("10b", 10, id="bytes-suffix"),
+        pytest.param("512kb", 512 * 1024, id="kb"),
+        pytest.param("4mb", 4 * 1024 * 1024, id="mb"),
+        pytest.param("1gb", 1024**3, id="gb"),
+        pytest.param("4MB", 4 * 1024 * 1024, id="upper-case"),
+        pytest.param(" 4 mb ", 4 * 1024 * 1024, id="spaces"),
+        pytest.param("1.5kb", 1536, id="fraction"),
+    ],
+)
+def test_parse_size_reads_ints_and_units(value: int | str, size: int) -> None:
+    assert parse_size(value) == size
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param("lots", id="word"),
+        pytest.param("", id="empty"),
+        pytest.param("mb", id="unit-only"),
+        pytest.param("4tb", id="unknown-unit"),
+        pytest.param("4 megabytes", id="spelled-out"),
+        pytest.param(-1, id="negative-int"),
+        pytest.param(
+            "-1kb",
+            id="negative-string",
+        ),
+        pytest.param(
+            "infkb",
+            id="infinite",
+        ),
+        pytest.param("nanmb", id="nan"),
+        pytest.param(True, id="bool"),
+    ],
+)
+def test_parse_size_refuses_bad_values(value: Any) -> None:
+    with pytest.raises(ValueError, match="body_size_limit"):
+        parse_size(value)
+
+
+def test_parse_size_names_the_setting() -> None:
+    with pytest.raises(ValueError, match=r"^max_upload"):
+        parse_size("huge", where="max_upload")
