@@ -152,13 +152,13 @@ class Pipeline:
         route = self._modules[match.route.file]
         request = cycle.request(cycle.raw_headers, self._options.limits, cycle.add_forwarded)
         try:
-            outcome_ = await dispatch(route, request, match.params, dev=self._options.dev)
-            if outcome_.state is not None:
-                cycle.after.extend(outcome_.state.after)
-            response = outcome_.response
+            answer = await dispatch(route, request, match.params, dev=self._options.dev)
+            if answer.state is not None:
+                cycle.after.extend(answer.state.after)
+            response = answer.response
             if extra:
                 _merge_headers(response, extra)
-            await response.send_asgi(cycle.send, head_only=outcome_.head_only)
+            await response.send_asgi(cycle.send, head_only=answer.head_only)
         except Exception as error:  # a stream that failed half-way: log, drop
             logger.error(
                 "%s: error while sending the response: %s: %s",

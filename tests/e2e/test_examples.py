@@ -165,3 +165,48 @@ def test_streaming_sends_each_chunk_as_produced(
         assert next(chunks) == b"first;"  # arrived while the generator still waits
         gate.touch()
         assert b"".join(chunks) == b"second"
+
+
+# --- examples/proxy.py ------------------------------------------------------------
+
+
+def test_proxy_guards_admin(client: httpx.Client) -> None:
+    blocked = client.get("/admin")
+    assert blocked.status_code == 401
+    assert blocked.json() == {"error": "unauthorized"}
+    allowed = client.get("/admin", headers={"cookie": "session=ada"})
+    assert allowed.json() == {"admin": True, "user": "ada"}
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "location"),
+    [
+        pytest.param("fr-FR,fr;q=0.9", "/fr/greeting", id="fr"),
+        pytest.param("en-GB", "/en/greeting", id="en"),
+        pytest.param("", "/en/greeting", id="default"),
+    ],
+)
+def test_proxy_locale_redirect(
+    examples: RunningServer, accept_language: str, location: str
+) -> None:
+    response = raw_request(
+        examples, get("/greeting", headers=f"Accept-Language: {accept_language}\r\n")
+    )
+    assert response is not None
+    assert response.status == 307
+    assert response.header("location") == location
+    greeting = httpx.get(examples.url + location)
+    assert greeting.text == ("Bonjour !" if "fr" in location else "Hello!")
+
+
+def test_proxy_ab_rewrite_keeps_the_url(client: httpx.Client) -> None:
+    assert client.get("/api/experiment").json() == {"variant": "A"}
+    variant_b = client.get("/api/experiment", headers={"cookie": "bucket=b"})
+    assert variant_b.json() == {"variant": "B", "pathname": "/api/experiment-b"}
+
+
+def test_proxy_adds_security_headers_to_api_responses(client: httpx.Client) -> None:
+    response = client.get("/api/hello")
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "x-frame-options" not in client.get("/about").headers  # outside the matcher
