@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from approute._types import Receive, Scope, Send
+from approute.config.load import load_config
 from approute.errors import ProjectError
 from approute.handlers.module import RouteModule, read_route_module
 from approute.http.body import parse_size
@@ -116,12 +117,13 @@ def create_app(
     root: str | os.PathLike[str] = ".",
     *,
     dev: bool = False,
-    body_size_limit: int | str = "4mb",
+    body_size_limit: int | str | None = None,
     body_timeout: float | None = 30.0,
 ) -> App:
     """Load the project at ``root`` into an ASGI app.
 
-    Raises ``ProjectError`` (naming file and line) when the project is wrong.
+    ``body_size_limit`` overrides the config file's. Raises ``ProjectError``
+    (naming file and line) when the project is wrong.
     """
     root_path = Path(root).resolve()
     if not root_path.is_dir():
@@ -150,6 +152,8 @@ def create_app(
             file=middleware_file,
             where=relative_name(middleware_file, root_path),
         )
-    limits = replace(_limits(body_size_limit), body_timeout=body_timeout)
-    options = PipelineOptions(dev=dev, limits=limits)
+    config = load_config(root_path)
+    limit = config.body_size_limit if body_size_limit is None else body_size_limit
+    limits = replace(_limits(limit), body_timeout=body_timeout)
+    options = PipelineOptions(dev=dev, limits=limits, config=config)
     return App(root_path, table, modules, options, middleware)

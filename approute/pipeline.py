@@ -5,17 +5,23 @@ For every HTTP request:
 1. drop client-sent internal headers (``x-middleware-*``, ``x-nextjs-*``,
    ``x-approute-*``: CVE-2025-29927) and refuse oversized heads (431);
 2. normalise the raw path once (400 for malformed escapes; 308 for ``//``,
-   ``\\`` and the trailing slash, before anything else runs);
-3. the middleware, if its matcher matches that same canonical path (or its
+   ``\\`` and the trailing slash, before anything else runs); requests
+   outside ``base_path`` are 404;
+3. config ``headers()``: collected now, put on whatever answers (not on
+   config redirects);
+4. config ``redirects()``: the first match answers;
+5. the middleware, if its matcher matches that same canonical path (or its
    decoded form): it may answer, redirect, proxy, rewrite the path, or
    change the route's request headers; it runs once per request;
-4. match the route (400 when a param does not decode; 404 page otherwise);
-5. dispatch to the handler, cancelling everything if the client goes away;
-6. send the response with the middleware's headers, then run ``after()``
-   and ``wait_until()`` work.
+6. ``before_files`` rewrites (every match applies, in order);
+7. the filesystem: ``public/`` files and static routes;
+8. ``after_files`` rewrites (each match re-checks files and all routes);
+9. dynamic routes;
+10. ``fallback`` rewrites (each match re-checks files and all routes);
+11. the 404 page.
 
-Later stages (config headers/redirects/rewrites, middleware, ``public/``)
-slot in here in Next.js's order.
+A route runs with cancellation if the client goes away; then ``after()``
+and ``wait_until()`` work runs.
 """
 
 from __future__ import annotations
@@ -30,19 +36,25 @@ from typing import Any, Final
 
 from approute._scope import AfterTask
 from approute._types import Receive, Scope, Send
+from approute.config.load import ProjectConfig
+from approute.config.rules import RequestFacts, RewriteRule
 from approute.errors import BadRequest, HeadersTooLarge, RequestError
+from approute.handlers.answers import (
+    send_not_found,
+    send_router_redirect,
+    send_server_error,
+    with_headers,
+)
 from approute.handlers.dispatch import dispatch, request_error_response
 from approute.handlers.module import RouteModule
 from approute.http.body import BodyChannel
-from approute.http.cookies import parse_cookie_header
 from approute.http.headers import Headers
 from approute.http.paths import normalize_path, split_segments
 from approute.http.proxy import UpstreamProxy
 from approute.http.request import NextRequest, RequestLimits
-from approute.http.response import Response
-from approute.http.url import SearchParams
 from approute.middleware.module import MiddlewareModule
 from approute.middleware.run import MiddlewareOutcome, merge_cookies, run_middleware
+from approute.routing.matcher import RouteMatch
 from approute.routing.table import RouteTable
 
 __all__ = ["Pipeline", "PipelineOptions", "send_server_error"]
@@ -52,19 +64,7 @@ logger = logging.getLogger("approute")
 # CVE-2025-29927: these request headers are approute's (and Next.js's) own
 # signalling; a client never gets to set them.
 _INTERNAL_PREFIXES: Final = (b"x-middleware-", b"x-nextjs-", b"x-approute-")
-_NOT_FOUND_HTML: Final = (
-    b'<!DOCTYPE html><html><head><meta charset="utf-8"><title>404: This page could not '
-    b"be found.</title></head><body><h1>404</h1><p>This page could not be found.</p>"
-    b"</body></html>"
-)
-_NOT_FOUND_HEADERS: Final = (
-    (b"content-type", b"text/html; charset=utf-8"),
-    (b"cache-control", b"no-cache, no-store, max-age=0, must-revalidate"),
-    (b"content-length", str(len(_NOT_FOUND_HTML)).encode()),
-)
-_SERVER_ERROR: Final = b"Internal Server Error"
-_NO_HEADERS: Final = Headers()
-_NO_QUERY: Final = SearchParams()
+_NO_FACTS: Final = RequestFacts([], "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +72,8 @@ class PipelineOptions:
     """Settings the pipeline reads on every request (fixed at startup)."""
 
     dev: bool = False
-    trailing_slash: bool = False
     limits: RequestLimits = field(default_factory=RequestLimits)
+    config: ProjectConfig = field(default_factory=ProjectConfig)
     max_head_size: int = 16 * 1024
     max_headers: int = 100
 
@@ -81,7 +81,15 @@ class PipelineOptions:
 class Pipeline:
     """The ASGI HTTP handler: one instance per app, built at startup."""
 
-    __slots__ = ("_after_tasks", "_middleware", "_modules", "_options", "_proxy", "_table")
+    __slots__ = (
+        "_after_tasks",
+        "_config",
+        "_middleware",
+        "_modules",
+        "_options",
+        "_proxy",
+        "_table",
+    )
 
     def __init__(
         self,
@@ -93,6 +101,7 @@ class Pipeline:
         self._table = table
         self._modules = dict(modules)
         self._options = options
+        self._config = options.config
         self._middleware = middleware
         self._proxy = UpstreamProxy()
         self._after_tasks: set[asyncio.Task[None]] = set()
@@ -105,20 +114,36 @@ class Pipeline:
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         options = self._options
+        config = self._config
         raw_headers = self._check_head(scope)
         query_bytes: bytes = scope.get("query_string", b"")
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
-        normalized = normalize_path(raw_path, query_bytes, trailing_slash=options.trailing_slash)
+        normalized = normalize_path(raw_path, query_bytes, trailing_slash=config.trailing_slash)
         if normalized.redirect is not None:
-            await _send_router_redirect(send, normalized.redirect, 308)
+            await send_router_redirect(send, normalized.redirect, 308)
             return
         if query_bytes.count(b"&") >= options.limits.max_query_params:
             raise BadRequest("too many query parameters")
+        full_path = normalized.path
+        path = _strip_base_path(full_path, config.base_path)
+        if config.has_rules:
+            query = query_bytes.decode("latin-1")
+            facts = RequestFacts(raw_headers, query)
+            if config.redirects and await self._config_redirect(
+                send, path, full_path, query, facts
+            ):
+                return
+            overrides = self._config_headers(path, full_path, facts)
+            if overrides:
+                send = with_headers(send, overrides=overrides)
+        if path is None:
+            await send_not_found(send, scope["method"] == "HEAD")
+            return
         channel = _body_channel(scope, receive, raw_headers, options.limits)
         task = asyncio.current_task()
         if task is None:  # pragma: no cover - ASGI servers always run us in a task
             raise RuntimeError("approute must run inside an asyncio task")
-        cycle = _Cycle(task, scope, channel, send, normalized.path, query_bytes, raw_headers)
+        cycle = _Cycle(task, scope, channel, send, path, query_bytes, raw_headers, config.base_path)
         channel.watch(cycle.on_disconnect)
         try:
             await self._serve(cycle)
@@ -135,30 +160,114 @@ class Pipeline:
         if cycle.after:
             self._run_after(cycle.path, cycle.after)
 
+    def _config_headers(
+        self, path: str | None, full_path: str, facts: RequestFacts
+    ) -> list[tuple[bytes, bytes]]:
+        """Every matching ``headers()`` rule; a later rule wins per name,
+        ``Set-Cookie`` lines add up."""
+        values: dict[bytes, bytes] = {}
+        cookies: list[tuple[bytes, bytes]] = []
+        for rule in self._config.headers:
+            params = rule.source.match(path or full_path, full_path, facts)
+            if params is None:
+                continue
+            for key, value in rule.apply(params):
+                name = key.lower().encode("latin-1")
+                if name == b"set-cookie":
+                    cookies.append((name, value.encode("latin-1")))
+                else:
+                    values[name] = value.encode("latin-1")
+        return [*values.items(), *cookies]
+
+    async def _config_redirect(
+        self, send: Send, path: str | None, full_path: str, query: str, facts: RequestFacts
+    ) -> bool:
+        for rule in self._config.redirects:
+            params = rule.source.match(path or full_path, full_path, facts)
+            if params is not None:
+                await send_router_redirect(send, rule.location(params, query), rule.status)
+                return True
+        return False
+
     async def _serve(self, cycle: _Cycle) -> None:
-        """Middleware, then the route (or the 404), with the middleware's
-        headers on whatever answers."""
-        extra: list[tuple[bytes, bytes]] = []
+        """Middleware, rewrites, files and routes, in Next.js's order."""
         middleware = self._middleware
         if middleware is not None and self._middleware_matches(middleware, cycle):
             outcome = await self._run_middleware(middleware, cycle)
             if outcome is None:
                 return
-            extra = outcome.response_headers
-        match = self._table.match(split_segments(cycle.path))
-        if match is None:
-            await _send_not_found(cycle.send, cycle.head_only, extra)
+            if outcome.response_headers:
+                cycle.send = with_headers(cycle.send, defaults=outcome.response_headers)
+        config = self._config
+        route_path = cycle.path
+        if config.before_files:
+            # Every before_files rule applies, in order (Next.js).
+            for rule in config.before_files:
+                rewritten = self._rewrite(rule, route_path, cycle)
+                if rewritten is None:
+                    continue
+                if rewritten.startswith("/"):
+                    route_path = rewritten
+                else:
+                    await self._proxy_to(rewritten, cycle)
+                    return
+        match = self._table.match(split_segments(route_path))
+        if match is not None and not self._table.is_dynamic(match.route):
+            await self._run_route(match, cycle)
             return
+        if config.after_files and await self._try_rewrites(config.after_files, route_path, cycle):
+            return
+        if match is not None:  # a dynamic route
+            await self._run_route(match, cycle)
+            return
+        if config.fallback and await self._try_rewrites(config.fallback, route_path, cycle):
+            return
+        await send_not_found(cycle.send, cycle.head_only)
+
+    async def _try_rewrites(
+        self, rules: tuple[RewriteRule, ...], route_path: str, cycle: _Cycle
+    ) -> bool:
+        """after_files / fallback: each matching rule re-checks the routes."""
+        for rule in rules:
+            rewritten = self._rewrite(rule, route_path, cycle)
+            if rewritten is None:
+                continue
+            if not rewritten.startswith("/"):
+                await self._proxy_to(rewritten, cycle)
+                return True
+            found = self._table.match(split_segments(rewritten))
+            if found is not None:
+                await self._run_route(found, cycle)
+                return True
+        return False
+
+    def _rewrite(self, rule: RewriteRule, route_path: str, cycle: _Cycle) -> str | None:
+        """The destination of ``rule`` for this request: a canonical path, an
+        absolute URL to proxy to, or None when it does not match."""
+        params = rule.source.match(route_path, cycle.base_path + route_path, cycle.facts())
+        if params is None:
+            return None
+        target, query = rule.target(params, cycle.query)
+        if not target.startswith("/"):
+            cycle.proxy_query = query
+            return target
+        return normalize_path(target.encode("latin-1")).path
+
+    async def _proxy_to(self, url: str, cycle: _Cycle) -> None:
+        query = cycle.proxy_query
+        request = cycle.request(cycle.raw_headers, self._options.limits, cycle.add_forwarded)
+        await self._proxy.forward(
+            url + (f"?{query}" if query else ""), request, cycle.send, head_only=cycle.head_only
+        )
+
+    async def _run_route(self, match: RouteMatch, cycle: _Cycle) -> None:
         route = self._modules[match.route.file]
         request = cycle.request(cycle.raw_headers, self._options.limits, cycle.add_forwarded)
         try:
             answer = await dispatch(route, request, match.params, dev=self._options.dev)
             if answer.state is not None:
                 cycle.after.extend(answer.state.after)
-            response = answer.response
-            if extra:
-                _merge_headers(response, extra)
-            await response.send_asgi(cycle.send, head_only=answer.head_only)
+            await answer.response.send_asgi(cycle.send, head_only=answer.head_only)
         except Exception as error:  # a stream that failed half-way: log, drop
             logger.error(
                 "%s: error while sending the response: %s: %s",
@@ -172,18 +281,13 @@ class Pipeline:
         matcher = middleware.matcher
         if matcher.matches_everything:
             return True
-        if not matcher.needs_request_data:
-            return matcher.matches(
-                cycle.path, headers=_NO_HEADERS, cookies={}, query=_NO_QUERY, host=None
-            )
-        headers = Headers.from_asgi(cycle.raw_headers)
-        host = headers.get("host")
+        facts = cycle.facts() if matcher.needs_request_data else _NO_FACTS
         return matcher.matches(
             cycle.path,
-            headers=headers,
-            cookies=parse_cookie_header(headers.get("cookie") or ""),
-            query=SearchParams(cycle.query),
-            host=host.rsplit(":", 1)[0].lower() if host else None,
+            headers=facts.headers,
+            cookies=facts.cookies,
+            query=facts.query,
+            host=facts.host,
         )
 
     async def _run_middleware(
@@ -217,8 +321,10 @@ class Pipeline:
             return None
         if outcome.rewrite_path is not None:
             # The route sees the destination's path and query (Next.js).
-            cycle.path = normalize_path(outcome.rewrite_path.encode("latin-1")).path
+            path = normalize_path(outcome.rewrite_path.encode("latin-1")).path
+            cycle.path = _strip_base_path(path, cycle.base_path) or path
             cycle.query = outcome.rewrite_query
+            cycle.reset_facts()
         if outcome.forward_headers is not None or outcome.cookies is not None:
             headers = outcome.forward_headers
             if headers is None:
@@ -228,6 +334,7 @@ class Pipeline:
             if outcome.cookies is not None:
                 headers = merge_cookies(headers, outcome.cookies)
             cycle.raw_headers = list(headers.to_asgi())
+            cycle.reset_facts()
         return outcome
 
     def _check_head(self, scope: Scope) -> list[tuple[bytes, bytes]]:
@@ -259,6 +366,17 @@ class Pipeline:
         await self._proxy.close()
 
 
+def _strip_base_path(path: str, base_path: str) -> str | None:
+    """``path`` without ``base_path``; None when it is outside it."""
+    if not base_path:
+        return path
+    if path == base_path:
+        return "/"
+    if path.startswith(base_path + "/"):
+        return path[len(base_path) :]
+    return None
+
+
 def _is_internal(name: bytes) -> bool:
     # Some proxies fold "_" into "-": x_middleware_subrequest counts too (NX-01).
     return name.startswith(_INTERNAL_PREFIXES) or (
@@ -270,13 +388,16 @@ class _Cycle:
     """One request on its way through the pipeline."""
 
     __slots__ = (
+        "_facts",
         "add_forwarded",
         "after",
+        "base_path",
         "cancelled_by_disconnect",
         "channel",
         "done",
         "head_only",
         "path",
+        "proxy_query",
         "query",
         "raw_headers",
         "requests",
@@ -294,6 +415,7 @@ class _Cycle:
         path: str,
         query: bytes,
         raw_headers: list[tuple[bytes, bytes]],
+        base_path: str,
     ) -> None:
         self.task = task
         self.scope = scope
@@ -302,24 +424,40 @@ class _Cycle:
         self.path = path
         self.query = query.decode("latin-1")
         self.raw_headers = raw_headers
+        self.base_path = base_path
         self.head_only = scope["method"] == "HEAD"
         self.add_forwarded = True
         self.after: list[AfterTask | Awaitable[Any]] = []
         self.requests: list[NextRequest] = []
+        self.proxy_query = ""
         self.done = False
         self.cancelled_by_disconnect = False
+        self._facts: RequestFacts | None = None
+
+    def facts(self) -> RequestFacts:
+        """Headers, cookies, query and host for ``has``/``missing`` conditions."""
+        facts = self._facts
+        if facts is None:
+            facts = self._facts = RequestFacts(self.raw_headers, self.query)
+        return facts
+
+    def reset_facts(self) -> None:
+        """The middleware changed the request: conditions see the new one."""
+        self._facts = None
 
     def request(
         self, raw_headers: list[tuple[bytes, bytes]], limits: RequestLimits, add_forwarded: bool
     ) -> NextRequest:
         """A ``NextRequest`` for the current path, query and headers."""
+        base = self.base_path
         request = NextRequest.from_asgi(
             self.scope,
             self.channel,
-            path=self.path,
+            path=base + self.path if base and self.path != "/" else (base or self.path),
             query=self.query,
             raw_headers=raw_headers,
             limits=limits,
+            base_path=base,
             add_forwarded=add_forwarded,
         )
         self.requests.append(request)
@@ -330,18 +468,6 @@ class _Cycle:
         if not self.done:
             self.cancelled_by_disconnect = True
             self.task.cancel()
-
-
-def _merge_headers(response: Response, extra: list[tuple[bytes, bytes]]) -> None:
-    """The middleware's response headers under the route's (Next.js: the route
-    wins per name; ``Set-Cookie`` lines add up)."""
-    headers = response.headers
-    for name, value in extra:
-        key = name.decode("latin-1")
-        if key == "set-cookie":
-            headers.append(key, value.decode("latin-1"))
-        elif not headers.has(key):
-            headers.set(key, value.decode("latin-1"))
 
 
 def _body_channel(
@@ -383,33 +509,3 @@ async def _after(where: str, tasks: list[AfterTask | Awaitable[Any]]) -> None:
                 error,
                 exc_info=error,
             )
-
-
-async def _send_router_redirect(send: Send, location: str, status: int) -> None:
-    """Router-made redirects (Next.js): relative ``Location``, the location as
-    the body, no content type, ``refresh`` only on 308."""
-    body = location.encode("latin-1")
-    headers = [(b"location", body), (b"content-length", str(len(body)).encode())]
-    if status == 308:
-        headers.append((b"refresh", b"0;url=" + body))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
-
-
-async def _send_not_found(
-    send: Send, head_only: bool, extra: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    headers = list(_NOT_FOUND_HEADERS)
-    if extra:
-        names = {name for name, _ in headers}
-        headers += [(n, v) for n, v in extra if n not in names or n == b"set-cookie"]
-    await send({"type": "http.response.start", "status": 404, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head_only else _NOT_FOUND_HTML})
-
-
-async def send_server_error(send: Send) -> None:
-    """500 for an error outside any handler: ``text/plain``, body
-    ``Internal Server Error`` (Next.js)."""
-    await Response(_SERVER_ERROR, status=500, headers={"content-type": "text/plain"}).send_asgi(
-        send
-    )

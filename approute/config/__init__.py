@@ -1,0 +1,1 @@
+"""approute.config.py: settings, headers/redirects/rewrites rules."""

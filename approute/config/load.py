@@ -1,0 +1,210 @@
+"""``approute.config.py``: read once at startup, checked strictly.
+
+Every module-level name that does not start with ``_`` and was not imported
+must be a known key, so a typo (``trailingSlash``) is an error naming the
+key and the file rather than a setting silently ignored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Final
+
+from approute.config.rules import (
+    HeaderRule,
+    RedirectRule,
+    RewriteRule,
+    compile_header_rules,
+    compile_redirect_rules,
+    compile_rewrite_rules,
+)
+from approute.errors import ProjectError
+from approute.http.body import parse_size
+from approute.project.loader import load_module
+
+__all__ = ["CONFIG_FILE", "KNOWN_KEYS", "ProjectConfig", "load_config"]
+
+CONFIG_FILE: Final = "approute.config.py"
+KNOWN_KEYS: Final = (
+    "base_path",
+    "body_size_limit",
+    "cache_handler",
+    "compress",
+    "headers",
+    "redirects",
+    "rewrites",
+    "trailing_slash",
+)
+_REWRITE_STAGES: Final = ("before_files", "after_files", "fallback")
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectConfig:
+    """The validated configuration (defaults when there is no config file)."""
+
+    base_path: str = ""
+    trailing_slash: bool = False
+    body_size_limit: int = 4 * 1024 * 1024
+    compress: bool = True
+    cache_handler: str | None = None
+    headers: tuple[HeaderRule, ...] = ()
+    redirects: tuple[RedirectRule, ...] = ()
+    before_files: tuple[RewriteRule, ...] = ()
+    after_files: tuple[RewriteRule, ...] = ()
+    fallback: tuple[RewriteRule, ...] = field(default=())
+
+    @property
+    def has_rules(self) -> bool:
+        """Whether any headers/redirects/rewrites are configured."""
+        return bool(
+            self.headers or self.redirects or self.before_files or self.after_files or self.fallback
+        )
+
+
+def _own_names(module: ModuleType) -> dict[str, Any]:
+    """Names the config file defines itself (not imports, not ``_private``)."""
+    names = {}
+    for name, value in vars(module).items():
+        if name.startswith("_"):
+            continue
+        if isinstance(value, ModuleType):
+            continue
+        defined_in = getattr(value, "__module__", module.__name__)
+        if (inspect.isfunction(value) or inspect.isclass(value)) and defined_in != module.__name__:
+            continue
+        names[name] = value
+    return names
+
+
+def _call(func: Callable[[], Any]) -> Any:
+    """Call a sync or async config function (also from inside a running loop)."""
+    result = func()
+    if not inspect.isawaitable(result):
+        return result
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(_await(result))
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = asyncio.run(_await(result))
+        except BaseException as error:  # re-raised in the calling thread
+            box["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def _rules_of(names: Mapping[str, Any], key: str, where: str) -> Any:
+    value = names.get(key)
+    if value is None:
+        return None
+    if not callable(value):
+        raise ProjectError(f"{where}: {key} must be a function returning a list (sync or async)")
+    try:
+        return _call(value)
+    except ProjectError:
+        raise
+    except Exception as error:
+        raise ProjectError(f"{where}: {key}() raised {type(error).__name__}: {error}") from error
+
+
+def _list(value: Any, label: str) -> Sequence[Any]:
+    if value is None:
+        return ()
+    if not isinstance(value, Sequence) or isinstance(value, str):
+        raise ProjectError(f"{label} must return a list; got {type(value).__name__}")
+    return value
+
+
+def _base_path(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise ProjectError(f"{where}: base_path must be a string like '/docs'; got {value!r}")
+    if value and (not value.startswith("/") or value.endswith("/") or "?" in value):
+        raise ProjectError(
+            f"{where}: base_path must start with '/' and not end with '/'; got {value!r}"
+        )
+    return value
+
+
+def load_config(root: Path) -> ProjectConfig:
+    """Read ``root/approute.config.py``; defaults when it does not exist."""
+    file = root / CONFIG_FILE
+    if not file.is_file():
+        return ProjectConfig()
+    where = CONFIG_FILE
+    names = _own_names(load_module(file, root))
+    unknown = sorted(set(names) - set(KNOWN_KEYS))
+    if unknown:
+        raise ProjectError(
+            f"{where}: unknown setting {', '.join(map(repr, unknown))}; "
+            f"known settings are {', '.join(KNOWN_KEYS)}"
+        )
+    base_path = _base_path(names.get("base_path", ""), where)
+    trailing_slash = names.get("trailing_slash", False)
+    compress = names.get("compress", True)
+    for key, value in (("trailing_slash", trailing_slash), ("compress", compress)):
+        if not isinstance(value, bool):
+            raise ProjectError(f"{where}: {key} must be True or False; got {value!r}")
+    try:
+        body_size_limit = parse_size(names.get("body_size_limit", "4mb"))
+    except ValueError as error:
+        raise ProjectError(f"{where}: {error}") from None
+    cache_handler = names.get("cache_handler")
+    if cache_handler is not None and not isinstance(cache_handler, str):
+        raise ProjectError(
+            f"{where}: cache_handler must be None, 'memory' or 'redis://...'; got {cache_handler!r}"
+        )
+    headers = compile_header_rules(
+        _list(_rules_of(names, "headers", where), f"{where}: headers()"), f"{where}: headers()"
+    )
+    redirects = compile_redirect_rules(
+        _list(_rules_of(names, "redirects", where), f"{where}: redirects()"),
+        f"{where}: redirects()",
+        base_path,
+    )
+    stages = _rewrite_stages(_rules_of(names, "rewrites", where), where)
+    return ProjectConfig(
+        base_path=base_path,
+        trailing_slash=trailing_slash,
+        body_size_limit=body_size_limit,
+        compress=compress,
+        cache_handler=cache_handler,
+        headers=headers,
+        redirects=redirects,
+        **stages,
+    )
+
+
+def _rewrite_stages(value: Any, where: str) -> dict[str, tuple[RewriteRule, ...]]:
+    """``rewrites()`` returns a list (= after_files) or a dict of the three lists."""
+    if value is None:
+        return {}
+    label = f"{where}: rewrites()"
+    if isinstance(value, Mapping):
+        unknown = sorted(set(value) - set(_REWRITE_STAGES))
+        if unknown:
+            raise ProjectError(f"{label} has unknown keys {unknown}; use {list(_REWRITE_STAGES)}")
+        return {
+            stage: compile_rewrite_rules(
+                _list(value.get(stage), f"{label}[{stage!r}]"), f"{label}[{stage!r}]"
+            )
+            for stage in _REWRITE_STAGES
+        }
+    return {"after_files": compile_rewrite_rules(_list(value, label), label)}
