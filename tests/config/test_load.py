@@ -24,7 +24,8 @@ ROUTE = "from approute import Response\ndef GET(request):\n    return Response('
         pytest.param("cache_handler = 5\n", "cache_handler must be None", id="cache"),
         pytest.param("headers = []\n", "headers must be a function", id="not-callable"),
         pytest.param(
-            "def redirects():\n    return [{'source': 'old', 'destination': '/new', 'permanent': True}]\n",
+            "def redirects():\n"
+            "    return [{'source': 'old', 'destination': '/new', 'permanent': True}]\n",
             "redirects()[0]: 'source' must be a string starting with '/'",
             id="source-slash",
         ),
@@ -40,7 +41,8 @@ ROUTE = "from approute import Response\ndef GET(request):\n    return Response('
             id="both",
         ),
         pytest.param(
-            "def redirects():\n    return [{'source': '/o', 'destination': '/n', 'status_code': 200}]\n",
+            "def redirects():\n"
+            "    return [{'source': '/o', 'destination': '/n', 'status_code': 200}]\n",
             "'status_code' must be one of 301, 302, 303, 307, 308",
             id="status",
         ),
@@ -65,7 +67,8 @@ ROUTE = "from approute import Response\ndef GET(request):\n    return Response('
             id="multi-match",
         ),
         pytest.param(
-            "def rewrites():\n    return [{'source': '/a', 'destination': '/b', 'base_path': False}]\n",
+            "def rewrites():\n"
+            "    return [{'source': '/a', 'destination': '/b', 'base_path': False}]\n",
             "'base_path': False is only allowed with an external destination",
             id="base-path-false-internal",
         ),
@@ -95,7 +98,8 @@ def test_imports_and_private_names_are_not_settings(make_project: ProjectFactory
     config = (
         "import os\nfrom pathlib import Path\n_HERE = Path(__file__)\n"
         "base_path = '/docs'\n"
-        "async def headers():\n    return [{'source': '/:p*', 'headers': [{'key': 'x-a', 'value': '1'}]}]\n"
+        "async def headers():\n"
+        "    return [{'source': '/:p*', 'headers': [{'key': 'x-a', 'value': '1'}]}]\n"
     )
     root = make_project({"app/route.py": ROUTE, "approute.config.py": config})
     loaded = load_config(root)

@@ -193,7 +193,8 @@ def test_fallback_only_after_everything_else(client: httpx.Client) -> None:
 
 BASE_PROJECT = {
     "approute.config.py": "base_path = '/docs'\n"
-    "def redirects():\n    return [{'source': '/old', 'destination': '/api/echo', 'permanent': False}]\n",
+    "def redirects():\n"
+    "    return [{'source': '/old', 'destination': '/api/echo', 'permanent': False}]\n",
     "app/api/echo/route.py": "from approute import NextResponse\n"
     "def GET(request):\n    u = request.next_url\n"
     "    return NextResponse.json({'pathname': u.pathname, 'base_path': u.base_path, "
