@@ -23,6 +23,7 @@ from approute.middleware.module import MiddlewareModule, read_middleware_module
 from approute.pipeline import Pipeline, PipelineOptions, send_server_error
 from approute.project.layout import find_middleware_file
 from approute.project.loader import add_root_to_path, load_module, relative_name
+from approute.public import PublicFiles
 from approute.routing.scan import find_app_dir, scan_app
 from approute.routing.table import RouteTable
 
@@ -43,13 +44,14 @@ class App:
         modules: dict[Path, RouteModule],
         options: PipelineOptions,
         middleware: MiddlewareModule | None = None,
+        public: PublicFiles | None = None,
     ) -> None:
         self.root = root
         self.table = table
         self.modules = modules
         self.options = options
         self.middleware = middleware
-        self.pipeline = Pipeline(table, modules, options, middleware)
+        self.pipeline = Pipeline(table, modules, options, middleware, public)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -152,8 +154,24 @@ def create_app(
             file=middleware_file,
             where=relative_name(middleware_file, root_path),
         )
+    public = PublicFiles.scan(root_path / "public")
+    _check_public_conflicts(public, table, root_path)
     config = load_config(root_path)
     limit = config.body_size_limit if body_size_limit is None else body_size_limit
     limits = replace(_limits(limit), body_timeout=body_timeout)
     options = PipelineOptions(dev=dev, limits=limits, config=config)
-    return App(root_path, table, modules, options, middleware)
+    return App(root_path, table, modules, options, middleware, public)
+
+
+def _check_public_conflicts(public: PublicFiles, table: RouteTable, root: Path) -> None:
+    """A public file and a route at the same path is an error (Next.js)."""
+    if not len(public):
+        return
+    for route in table.routes:
+        clash = [] if table.is_dynamic(route) else public.conflicts([route.pattern])
+        if clash:
+            file = public.lookup(clash[0])
+            raise ProjectError(
+                f"A conflicting public file and page file was found for path {clash[0]}: "
+                f"{file.display if file else clash[0]} and {relative_name(route.file, root)}"
+            )

@@ -48,12 +48,14 @@ from approute.handlers.answers import (
 from approute.handlers.dispatch import dispatch, request_error_response
 from approute.handlers.module import RouteModule
 from approute.http.body import BodyChannel
+from approute.http.compression import accepts_gzip, gzip_send
 from approute.http.headers import Headers
 from approute.http.paths import normalize_path, split_segments
 from approute.http.proxy import UpstreamProxy
 from approute.http.request import NextRequest, RequestLimits
 from approute.middleware.module import MiddlewareModule
 from approute.middleware.run import MiddlewareOutcome, merge_cookies, run_middleware
+from approute.public import PublicFiles, serve_file
 from approute.routing.matcher import RouteMatch
 from approute.routing.table import RouteTable
 
@@ -88,6 +90,7 @@ class Pipeline:
         "_modules",
         "_options",
         "_proxy",
+        "_public",
         "_table",
     )
 
@@ -97,8 +100,10 @@ class Pipeline:
         modules: Mapping[Path, RouteModule],
         options: PipelineOptions,
         middleware: MiddlewareModule | None = None,
+        public: PublicFiles | None = None,
     ) -> None:
         self._table = table
+        self._public = public if public is not None and len(public) else None
         self._modules = dict(modules)
         self._options = options
         self._config = options.config
@@ -126,6 +131,11 @@ class Pipeline:
             raise BadRequest("too many query parameters")
         full_path = normalized.path
         path = _strip_base_path(full_path, config.base_path)
+        if config.compress and scope["method"] != "HEAD":
+            for name, value in raw_headers:
+                if name == b"accept-encoding" and accepts_gzip(value):
+                    send = gzip_send(send)
+                    break
         if config.has_rules:
             query = query_bytes.decode("latin-1")
             facts = RequestFacts(raw_headers, query)
@@ -211,6 +221,8 @@ class Pipeline:
                 else:
                     await self._proxy_to(rewritten, cycle)
                     return
+        if await self._serve_file(route_path, cycle):
+            return
         match = self._table.match(split_segments(route_path))
         if match is not None and not self._table.is_dynamic(match.route):
             await self._run_route(match, cycle)
@@ -235,11 +247,25 @@ class Pipeline:
             if not rewritten.startswith("/"):
                 await self._proxy_to(rewritten, cycle)
                 return True
+            if await self._serve_file(rewritten, cycle):
+                return True
             found = self._table.match(split_segments(rewritten))
             if found is not None:
                 await self._run_route(found, cycle)
                 return True
         return False
+
+    async def _serve_file(self, route_path: str, cycle: _Cycle) -> bool:
+        """The filesystem stage: a ``public/`` file at this path, if any."""
+        public = self._public
+        if public is None:
+            return False
+        found = public.lookup(route_path)
+        if found is None:
+            return False
+        if not await serve_file(found, cycle.scope["method"], cycle.facts().headers, cycle.send):
+            await send_not_found(cycle.send, cycle.head_only)  # deleted since startup
+        return True
 
     def _rewrite(self, rule: RewriteRule, route_path: str, cycle: _Cycle) -> str | None:
         """The destination of ``rule`` for this request: a canonical path, an

@@ -42,7 +42,8 @@ class _LoopTransport(httpx.BaseTransport):
 
         async def run() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
             response = await self._transport.handle_async_request(request)
-            body = await response.aread()
+            # Raw bytes: the outer client decodes Content-Encoding itself.
+            body = b"".join([chunk async for chunk in response.aiter_raw()])
             return response.status_code, response.headers.raw, body
 
         status, headers, body = asyncio.run_coroutine_threadsafe(run(), self._loop).result()

@@ -210,3 +210,18 @@ def test_proxy_adds_security_headers_to_api_responses(client: httpx.Client) -> N
     assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["x-content-type-options"] == "nosniff"
     assert "x-frame-options" not in client.get("/about").headers  # outside the matcher
+
+
+def test_public_files_are_served_with_validators(client: httpx.Client) -> None:
+    response = client.get("/hello.txt", headers={"accept-encoding": "identity"})
+    assert response.text == "Hello from public/\n"
+    assert response.headers["content-type"] == "text/plain; charset=UTF-8"
+    assert response.headers["cache-control"] == "public, max-age=0"
+    assert response.headers["accept-ranges"] == "bytes"
+    etag = response.headers["etag"]
+    assert client.get("/hello.txt", headers={"if-none-match": etag}).status_code == 304
+    ranged = client.get("/hello.txt", headers={"range": "bytes=0-4"})
+    assert (ranged.status_code, ranged.content) == (206, b"Hello")
+    assert client.get("/.well-known/security.txt").status_code == 200
+    refused = client.post("/hello.txt")
+    assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD")

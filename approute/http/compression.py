@@ -1,0 +1,109 @@
+"""gzip on the way out, as Next.js's ``compress: true``.
+
+Applied when the client accepts gzip, to compressible types (text, JSON,
+JavaScript, XML, SVG…), with no minimum size (Next.js). Streamed bodies are
+compressed chunk by chunk with a sync flush, so streaming stays streaming.
+A response that already has a ``Content-Encoding``, a ``Cache-Control:
+no-transform``, no body (HEAD, 204, 304) or a byte range (206) is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from typing import Any, Final
+
+from approute._types import Message, Send
+
+__all__ = ["accepts_gzip", "gzip_send", "is_compressible"]
+
+_GZIP_TOKEN: Final = re.compile(
+    rb"(?:^|,)\s*(?:gzip|\*)\s*(?:;\s*q\s*=\s*(?P<q>[0-9.]+))?\s*(?=,|$)"
+)
+_COMPRESSIBLE_PREFIXES: Final = (b"text/",)
+_COMPRESSIBLE_TYPES: Final = frozenset(
+    {
+        b"application/json",
+        b"application/javascript",
+        b"application/xml",
+        b"application/manifest+json",
+        b"application/x-javascript",
+        b"application/ld+json",
+        b"application/rss+xml",
+        b"application/atom+xml",
+        b"application/xhtml+xml",
+        b"image/svg+xml",
+        b"image/x-icon",
+    }
+)
+# No body, or a byte range of the identity body (gzip would break Content-Range).
+_NOT_COMPRESSED: Final = frozenset({204, 206, 304})
+
+
+def accepts_gzip(accept_encoding: bytes) -> bool:
+    """Whether ``Accept-Encoding`` allows gzip (a ``q=0`` refuses it)."""
+    for match in _GZIP_TOKEN.finditer(accept_encoding.lower()):
+        quality = match["q"]
+        try:
+            if quality is None or float(quality) > 0:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
+def is_compressible(content_type: bytes) -> bool:
+    """Whether a body of this media type is worth compressing."""
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return (
+        media.startswith(_COMPRESSIBLE_PREFIXES)
+        or media in _COMPRESSIBLE_TYPES
+        or media.endswith((b"+json", b"+xml"))
+    )
+
+
+def gzip_send(send: Send) -> Send:
+    """``send`` that gzips the response if it is worth it (see the module doc)."""
+    return _GzipSend(send)
+
+
+class _GzipSend:
+    __slots__ = ("_compressor", "_send")
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self._compressor: Any = None  # a zlib compress object once decided
+
+    async def __call__(self, message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            headers: list[tuple[bytes, bytes]] = list(message.get("headers", ()))
+            if _should_compress(message.get("status", 200), headers):
+                headers = [(n, v) for n, v in headers if n != b"content-length"]
+                headers.append((b"content-encoding", b"gzip"))
+                if not any(n == b"vary" for n, _ in headers):
+                    headers.append((b"vary", b"Accept-Encoding"))
+                self._compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+                message = {**message, "headers": headers}
+        elif kind == "http.response.body" and self._compressor is not None:
+            more = message.get("more_body", False)
+            data = self._compressor.compress(message.get("body", b""))
+            data += self._compressor.flush(zlib.Z_SYNC_FLUSH if more else zlib.Z_FINISH)
+            message = {**message, "body": data}
+        await self._send(message)
+
+
+def _should_compress(status: int, headers: list[tuple[bytes, bytes]]) -> bool:
+    if status in _NOT_COMPRESSED or status < 200:
+        return False
+    content_type = b""
+    for name, value in headers:
+        if name == b"content-encoding":
+            return False
+        if name == b"cache-control" and b"no-transform" in value.lower():
+            return False
+        if name == b"content-type":
+            content_type = value
+        if name == b"content-length" and value == b"0":
+            return False
+    return bool(content_type) and is_compressible(content_type)
