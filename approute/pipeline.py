@@ -146,14 +146,16 @@ class Pipeline:
             overrides = self._config_headers(path, full_path, facts)
             if overrides:
                 send = with_headers(send, overrides=overrides)
-        if path is None:
+        if path is None and not config.external_outside_base_path:
             await send_not_found(send, scope["method"] == "HEAD")
             return
         channel = _body_channel(scope, receive, raw_headers, options.limits)
         task = asyncio.current_task()
         if task is None:  # pragma: no cover - ASGI servers always run us in a task
             raise RuntimeError("approute must run inside an asyncio task")
-        cycle = _Cycle(task, scope, channel, send, path, query_bytes, raw_headers, config.base_path)
+        cycle = _Cycle(
+            task, scope, channel, send, path, full_path, query_bytes, raw_headers, config.base_path
+        )
         channel.watch(cycle.on_disconnect)
         try:
             await self._serve(cycle)
@@ -178,7 +180,7 @@ class Pipeline:
         values: dict[bytes, bytes] = {}
         cookies: list[tuple[bytes, bytes]] = []
         for rule in self._config.headers:
-            params = rule.source.match(path or full_path, full_path, facts)
+            params = rule.source.match(path, full_path, facts)
             if params is None:
                 continue
             for key, value in rule.apply(params):
@@ -193,7 +195,7 @@ class Pipeline:
         self, send: Send, path: str | None, full_path: str, query: str, facts: RequestFacts
     ) -> bool:
         for rule in self._config.redirects:
-            params = rule.source.match(path or full_path, full_path, facts)
+            params = rule.source.match(path, full_path, facts)
             if params is not None:
                 await send_router_redirect(send, rule.location(params, query), rule.status)
                 return True
@@ -201,6 +203,9 @@ class Pipeline:
 
     async def _serve(self, cycle: _Cycle) -> None:
         """Middleware, rewrites, files and routes, in Next.js's order."""
+        if cycle.outside_base_path:
+            await self._serve_outside_base_path(cycle)
+            return
         middleware = self._middleware
         if middleware is not None and self._middleware_matches(middleware, cycle):
             outcome = await self._run_middleware(middleware, cycle)
@@ -234,6 +239,17 @@ class Pipeline:
             return
         if config.fallback and await self._try_rewrites(config.fallback, route_path, cycle):
             return
+        await send_not_found(cycle.send, cycle.head_only)
+
+    async def _serve_outside_base_path(self, cycle: _Cycle) -> None:
+        """Outside ``base_path`` only ``base_path: False`` rewrites (external,
+        so proxied) can answer; nothing else lives there (Next.js)."""
+        config = self._config
+        for rule in (*config.before_files, *config.after_files, *config.fallback):
+            target = self._rewrite(rule, cycle.path, cycle)
+            if target is not None and not target.startswith("/"):
+                await self._proxy_to(target, cycle)
+                return
         await send_not_found(cycle.send, cycle.head_only)
 
     async def _try_rewrites(
@@ -270,7 +286,10 @@ class Pipeline:
     def _rewrite(self, rule: RewriteRule, route_path: str, cycle: _Cycle) -> str | None:
         """The destination of ``rule`` for this request: a canonical path, an
         absolute URL to proxy to, or None when it does not match."""
-        params = rule.source.match(route_path, cycle.base_path + route_path, cycle.facts())
+        if cycle.outside_base_path:
+            params = rule.source.match(None, cycle.full_path, cycle.facts())
+        else:
+            params = rule.source.match(route_path, cycle.base_path + route_path, cycle.facts())
         if params is None:
             return None
         target, query = rule.target(params, cycle.query)
@@ -421,7 +440,9 @@ class _Cycle:
         "cancelled_by_disconnect",
         "channel",
         "done",
+        "full_path",
         "head_only",
+        "outside_base_path",
         "path",
         "proxy_query",
         "query",
@@ -438,7 +459,8 @@ class _Cycle:
         scope: Scope,
         channel: BodyChannel,
         send: Send,
-        path: str,
+        path: str | None,
+        full_path: str,
         query: bytes,
         raw_headers: list[tuple[bytes, bytes]],
         base_path: str,
@@ -447,7 +469,10 @@ class _Cycle:
         self.scope = scope
         self.channel = channel
         self.send = send
-        self.path = path
+        # Outside base_path only base_path: False rewrites apply, on full_path.
+        self.outside_base_path = path is None
+        self.path = full_path if path is None else path
+        self.full_path = full_path
         self.query = query.decode("latin-1")
         self.raw_headers = raw_headers
         self.base_path = base_path

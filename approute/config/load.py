@@ -60,6 +60,14 @@ class ProjectConfig:
     fallback: tuple[RewriteRule, ...] = field(default=())
 
     @property
+    def external_outside_base_path(self) -> bool:
+        """Whether a ``base_path: False`` rewrite may answer outside ``base_path``."""
+        return any(
+            not rule.source.with_base_path
+            for rule in (*self.before_files, *self.after_files, *self.fallback)
+        )
+
+    @property
     def has_rules(self) -> bool:
         """Whether any headers/redirects/rewrites are configured."""
         return bool(

@@ -87,8 +87,15 @@ class _Source:
     conditions: CompiledConditions | None
     with_base_path: bool
 
-    def match(self, path: str, full_path: str, facts: RequestFacts) -> Params | None:
-        params = self.pattern.match(path if self.with_base_path else full_path)
+    def match(self, path: str | None, full_path: str, facts: RequestFacts) -> Params | None:
+        """Params when the rule applies; ``path`` is None outside ``base_path``,
+        where only ``base_path: False`` rules can match."""
+        if self.with_base_path:
+            if path is None:
+                return None
+            params = self.pattern.match(path)
+        else:
+            params = self.pattern.match(full_path)
         if params is None:
             return None
         if self.conditions is None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from approute._types import Receive, Scope, Send
 from approute.app import create_app
 from approute.cli.server import Parser
 from tests.support.servers import RunningServer, get, raw_request, run_server
@@ -245,3 +246,42 @@ def test_trailing_slash_true_adds_the_slash(tmp_path: Path, parser_name: Parser)
         assert served is not None
         assert served.status == 200
         assert json.loads(served.body)["pathname"] == "/api/echo/"
+
+
+async def _upstream(scope: Scope, receive: Receive, send: Send) -> None:
+    """A second local server: the external rewrite's target."""
+    if scope["type"] != "http":
+        return
+    body = b""
+    more = True
+    while more:
+        message = await receive()
+        body += message.get("body", b"")
+        more = message.get("more_body", False)
+    payload = json.dumps(
+        {"path": scope["path"], "query": scope["query_string"].decode(), "body": body.decode()}
+    ).encode()
+    headers = [(b"content-type", b"application/json"), (b"location", b"http://127.0.0.1:1/")]
+    await send({"type": "http.response.start", "status": 302, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def test_external_config_rewrite_is_proxied_and_upstream_redirects_relayed(
+    tmp_path: Path, parser_name: Parser
+) -> None:
+    with run_server(_upstream, parser_name) as upstream:  # type: ignore[arg-type]
+        config = (
+            "def rewrites():\n"
+            f"    return [{{'source': '/proxy/:path*', 'destination': '{upstream.url}/:path*'}},\n"
+            f"            {{'source': '/outside', 'destination': '{upstream.url}/o', "
+            "'base_path': False}]\n"
+            "base_path = '/site'\n"
+        )
+        root = write(tmp_path, {"approute.config.py": config, "app/api/echo/route.py": ECHO})
+        with run_server(create_app(root), parser_name) as server, httpx.Client() as http:
+            response = http.post(f"{server.url}/site/proxy/a/b?x=1", content=b"data")
+            assert response.status_code == 302  # relayed, not followed
+            assert response.headers["location"] == "http://127.0.0.1:1/"
+            assert response.json() == {"path": "/a/b", "query": "x=1", "body": "data"}
+            outside = http.get(f"{server.url}/outside")
+            assert outside.json()["path"] == "/o"
