@@ -86,6 +86,7 @@ class Pipeline:
     __slots__ = (
         "_after_tasks",
         "_config",
+        "_dynamic",
         "_middleware",
         "_modules",
         "_options",
@@ -103,6 +104,7 @@ class Pipeline:
         public: PublicFiles | None = None,
     ) -> None:
         self._table = table
+        self._dynamic = frozenset(r.file for r in table.routes if table.is_dynamic(r))
         self._public = public if public is not None and len(public) else None
         self._modules = dict(modules)
         self._options = options
@@ -229,7 +231,7 @@ class Pipeline:
         if await self._serve_file(route_path, cycle):
             return
         match = self._table.match(split_segments(route_path))
-        if match is not None and not self._table.is_dynamic(match.route):
+        if match is not None and match.route.file not in self._dynamic:
             await self._run_route(match, cycle)
             return
         if config.after_files and await self._try_rewrites(config.after_files, route_path, cycle):

@@ -86,12 +86,13 @@ class _HeadGuard:
         """Account for ``data``; False when the connection was refused."""
         if not self._awaiting_head:
             return True
-        if self._head_timer is None:
-            self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
         # Keep three bytes of the previous read: "\r\n\r\n" may be split.
         tail = self._head_tail
-        window = tail + data
+        window = tail + data if tail else data
         end = window.find(_HEAD_END)
+        if end == -1 and self._head_timer is None:
+            # Only an incomplete head needs the clock (most arrive in one read).
+            self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
         head = window if end == -1 else window[: end + len(_HEAD_END)]
         if self.refuse_bare_lf and head.count(b"\n") != head.count(b"\r\n"):
             self._refuse(_BARE_LF_RESPONSE)

@@ -19,11 +19,14 @@ from collections.abc import AsyncIterator, Callable
 from approute._types import Receive
 from approute.errors import BodyTooLarge, RequestError
 
-__all__ = ["BodyChannel", "BodyTimeout", "ClientDisconnected", "parse_size"]
+__all__ = ["WATCH_DELAY", "BodyChannel", "BodyTimeout", "ClientDisconnected", "parse_size"]
 
 # Enough for a few network reads; more would let a handler that never reads
 # its body buffer it all in memory.
 _MAX_QUEUED_CHUNKS = 16
+
+# How long a body-less request runs before its disconnect watch starts.
+WATCH_DELAY = 0.25
 
 _UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
 _SIZE = re.compile(r"(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>b|kb|mb|gb)?")
@@ -68,6 +71,7 @@ class BodyChannel:
         "_receive",
         "_timed_out",
         "_timeout",
+        "_timer",
         "_waiter",
         "consumed",
         "disconnected",
@@ -89,6 +93,7 @@ class BodyChannel:
         self._complete = not has_body
         self._waiter: asyncio.Future[None] | None = None
         self._pump: asyncio.Task[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._on_disconnect: Callable[[], None] | None = None
         self._timed_out = False
         self.consumed = False
@@ -99,24 +104,30 @@ class BodyChannel:
         """The declared ``Content-Length``, if the client sent one."""
         return self._content_length
 
-    def watch(self, on_disconnect: Callable[[], None]) -> None:
+    def watch(self, on_disconnect: Callable[[], None], *, after: float = WATCH_DELAY) -> None:
         """Call ``on_disconnect`` when the client goes away.
 
-        Without a body the pump starts now; with one it starts on the first
-        read (see the module docstring).
+        With a body the pump starts on the first read (see the module
+        docstring). Without one it starts ``after`` seconds in: most
+        requests are answered sooner, and a timer costs far less than a task
+        per request; a handler still running then (or a stream) is watched.
         """
         self._on_disconnect = on_disconnect
         if self._complete:
-            self._start()
+            self._timer = asyncio.get_running_loop().call_later(after, self._start)
 
     def close(self) -> None:
         """Stop the pump (the response is done)."""
         self._on_disconnect = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self._pump is not None:
             self._pump.cancel()
             self._pump = None
 
     def _start(self) -> None:
+        self._timer = None
         if self._pump is None:
             self._pump = asyncio.get_running_loop().create_task(self._run())
 

@@ -103,13 +103,12 @@ async def run_middleware(middleware: MiddlewareModule, request: NextRequest) -> 
             "return None, NextResponse.next(), NextResponse.rewrite(url), "
             "NextResponse.redirect(url) or a Response"
         )
-    origin = request.next_url.origin
     is_next = isinstance(result, NextResponse) and result.is_next
     rewrite_url = result.rewrite_url if isinstance(result, NextResponse) else None
     if not is_next and rewrite_url is None:
-        location = result.headers.get("location")
-        if result.status in REDIRECT_STATUSES and location:
-            outcome.respond = _redirect(result, location, origin)
+        location = result.headers.get("location") if result.status in REDIRECT_STATUSES else None
+        if location:
+            outcome.respond = _redirect(result, location, request.next_url.origin)
         else:
             outcome.respond = result
         return outcome
@@ -119,7 +118,7 @@ async def run_middleware(middleware: MiddlewareModule, request: NextRequest) -> 
             outcome.cookies = result.cookies
     outcome.response_headers = [pair for pair in result.raw_headers() if pair[0] not in _NOT_MERGED]
     if rewrite_url is not None:
-        target = _same_origin_path(rewrite_url, origin)
+        target = _same_origin_path(rewrite_url, request.next_url.origin)
         if target is None:
             outcome.proxy_url = rewrite_url
         else:
