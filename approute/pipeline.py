@@ -186,11 +186,13 @@ class Pipeline:
             if params is None:
                 continue
             for key, value in rule.apply(params):
-                name = key.lower().encode("latin-1")
-                if name == b"set-cookie":
-                    cookies.append((name, value.encode("latin-1")))
+                pair = _header_pair(key, value)
+                if pair is None:
+                    logger.warning("config header %r skipped: its value cannot be sent", key)
+                elif pair[0] == b"set-cookie":
+                    cookies.append(pair)
                 else:
-                    values[name] = value.encode("latin-1")
+                    values[pair[0]] = pair[1]
         return [*values.items(), *cookies]
 
     async def _config_redirect(
@@ -411,6 +413,17 @@ class Pipeline:
         if self._after_tasks:
             await asyncio.gather(*self._after_tasks, return_exceptions=True)
         await self._proxy.close()
+
+
+def _header_pair(key: str, value: str) -> tuple[bytes, bytes] | None:
+    """A config header as ASGI bytes, or None when a substituted request value
+    (a percent-decoded cookie or query capture) made it unsendable (HI-01)."""
+    if any(char in value for char in "\r\n\0") or any(char in key for char in "\r\n\0 :"):
+        return None
+    try:
+        return key.lower().encode("latin-1"), value.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
 
 
 def _strip_base_path(path: str, base_path: str) -> str | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ KNOWN_KEYS: Final = (
     "trailing_slash",
 )
 _REWRITE_STAGES: Final = ("before_files", "after_files", "fallback")
+_SEGMENT: Final = re.compile(r"[A-Za-z0-9._~-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +146,28 @@ def _list(value: Any, label: str) -> Sequence[Any]:
 def _base_path(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise ProjectError(f"{where}: base_path must be a string like '/docs'; got {value!r}")
-    if value and (not value.startswith("/") or value.endswith("/") or "?" in value):
+    if value and (not value.startswith("/") or value.endswith("/")):
         raise ProjectError(
             f"{where}: base_path must start with '/' and not end with '/'; got {value!r}"
         )
+    segments = value.split("/")[1:]
+    if value and any(not _SEGMENT.fullmatch(s) or s in (".", "..") for s in segments):
+        raise ProjectError(
+            f"{where}: base_path {value!r} must be plain path segments "
+            "(letters, digits, - . _ ~; no empty, '.' or '..' segments)"
+        )
     return value
+
+
+def _cache_handler(value: Any, where: str) -> str | None:
+    if value is None or value in ("memory", "filesystem"):
+        return value  # type: ignore[no-any-return]
+    if isinstance(value, str) and value.startswith(("redis://", "rediss://", "unix://")):
+        return value
+    raise ProjectError(
+        f"{where}: cache_handler must be None, 'memory', 'filesystem' or 'redis://...'; "
+        f"got {value!r}"
+    )
 
 
 def load_config(root: Path) -> ProjectConfig:
@@ -174,11 +193,7 @@ def load_config(root: Path) -> ProjectConfig:
         body_size_limit = parse_size(names.get("body_size_limit", "4mb"))
     except ValueError as error:
         raise ProjectError(f"{where}: {error}") from None
-    cache_handler = names.get("cache_handler")
-    if cache_handler is not None and not isinstance(cache_handler, str):
-        raise ProjectError(
-            f"{where}: cache_handler must be None, 'memory' or 'redis://...'; got {cache_handler!r}"
-        )
+    cache_handler = _cache_handler(names.get("cache_handler"), where)
     headers = compile_header_rules(
         _list(_rules_of(names, "headers", where), f"{where}: headers()"), f"{where}: headers()"
     )

@@ -18,7 +18,7 @@ from approute._types import Message, Send
 __all__ = ["accepts_gzip", "gzip_send", "is_compressible"]
 
 _GZIP_TOKEN: Final = re.compile(
-    rb"(?:^|,)\s*(?:gzip|\*)\s*(?:;\s*q\s*=\s*(?P<q>[0-9.]+))?\s*(?=,|$)"
+    rb"(?:^|,)\s*(?P<token>gzip|\*)\s*(?:;\s*q\s*=\s*(?P<q>[0-9.]+))?\s*(?=,|$)"
 )
 _COMPRESSIBLE_PREFIXES: Final = (b"text/",)
 _COMPRESSIBLE_TYPES: Final = frozenset(
@@ -41,15 +41,18 @@ _NOT_COMPRESSED: Final = frozenset({204, 206, 304})
 
 
 def accepts_gzip(accept_encoding: bytes) -> bool:
-    """Whether ``Accept-Encoding`` allows gzip (a ``q=0`` refuses it)."""
+    """Whether ``Accept-Encoding`` allows gzip; an explicit ``gzip;q=0``
+    refuses it even beside ``*`` (RFC 9110 §12.5.3)."""
+    allowed = False
     for match in _GZIP_TOKEN.finditer(accept_encoding.lower()):
-        quality = match["q"]
         try:
-            if quality is None or float(quality) > 0:
-                return True
+            quality = 1.0 if match["q"] is None else float(match["q"])
         except ValueError:
             continue
-    return False
+        if match["token"] == b"gzip":
+            return quality > 0
+        allowed = allowed or quality > 0
+    return allowed
 
 
 def is_compressible(content_type: bytes) -> bool:
@@ -81,8 +84,7 @@ class _GzipSend:
             if _should_compress(message.get("status", 200), headers):
                 headers = [(n, v) for n, v in headers if n != b"content-length"]
                 headers.append((b"content-encoding", b"gzip"))
-                if not any(n == b"vary" for n, _ in headers):
-                    headers.append((b"vary", b"Accept-Encoding"))
+                headers = _vary_on_encoding(headers)
                 self._compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
                 message = {**message, "headers": headers}
         elif kind == "http.response.body" and self._compressor is not None:
@@ -91,6 +93,19 @@ class _GzipSend:
             data += self._compressor.flush(zlib.Z_SYNC_FLUSH if more else zlib.Z_FINISH)
             message = {**message, "body": data}
         await self._send(message)
+
+
+def _vary_on_encoding(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Add ``Accept-Encoding`` to ``Vary`` (kept when present) so shared caches
+    never give the gzip body to a client that did not ask for it."""
+    for index, (name, value) in enumerate(headers):
+        if name == b"vary":
+            tokens = {token.strip().lower() for token in value.split(b",")}
+            if b"accept-encoding" not in tokens and b"*" not in tokens:
+                headers[index] = (name, value + b", Accept-Encoding")
+            return headers
+    headers.append((b"vary", b"Accept-Encoding"))
+    return headers
 
 
 def _should_compress(status: int, headers: list[tuple[bytes, bytes]]) -> bool:

@@ -1,7 +1,7 @@
 """Stream a request to another origin and its answer back (external rewrites).
 
-Used for ``NextResponse.rewrite("https://other/...")`` in middleware and,
-later, external ``rewrites()`` in the config. The destination only ever
+Used for ``NextResponse.rewrite("https://other/...")`` in middleware and for
+external ``rewrites()`` in the config. The destination only ever
 comes from code or config, never from request data. Rules (NX-14):
 hop-by-hop headers (and those the client names in ``Connection``) are
 dropped both ways; upstream redirects are relayed, never followed; bodies

@@ -7,6 +7,7 @@ import pytest
 from approute.app import create_app
 from approute.config.load import load_config
 from approute.errors import ProjectError
+from approute.testing import TestClient
 from tests.conftest import ProjectFactory
 
 ROUTE = "from approute import Response\ndef GET(request):\n    return Response('ok')\n"
@@ -112,3 +113,34 @@ def test_no_config_file_gives_defaults(make_project: ProjectFactory) -> None:
     assert (loaded.base_path, loaded.trailing_slash, loaded.compress) == ("", False, True)
     assert loaded.body_size_limit == 4 * 1024 * 1024
     assert not loaded.has_rules
+
+
+@pytest.mark.parametrize("value", ["/a//b", "/a b", "/a#b", "/a/../b", "/./a"])
+def test_base_path_must_be_plain_segments(make_project: ProjectFactory, value: str) -> None:
+    root = make_project({"app/route.py": ROUTE, "approute.config.py": f"base_path = {value!r}\n"})
+    with pytest.raises(ProjectError, match="must be plain path segments"):
+        create_app(root)
+
+
+@pytest.mark.parametrize("value", ["memroy", "redis:/x", "postgres://db"])
+def test_cache_handler_must_be_known(make_project: ProjectFactory, value: str) -> None:
+    root = make_project(
+        {"app/route.py": ROUTE, "approute.config.py": f"cache_handler = {value!r}\n"}
+    )
+    with pytest.raises(ProjectError, match="cache_handler must be None, 'memory'"):
+        create_app(root)
+
+
+def test_a_config_header_that_would_inject_is_skipped(make_project: ProjectFactory) -> None:
+    config = (
+        "def headers():\n"
+        "    return [{'source': '/', 'has': [{'type': 'query', 'key': 'v', 'value': '(?<v>.*)'}],\n"
+        "             'headers': [{'key': 'x-v', 'value': ':v'}]}]\n"
+    )
+    root = make_project({"app/route.py": ROUTE, "approute.config.py": config})
+    client = TestClient(create_app(root))
+    assert client.get("/?v=ok").headers["x-v"] == "ok"
+    injected = client.get("/?v=a%0D%0ASet-Cookie:%20x=1")
+    assert injected.status_code == 200
+    assert "x-v" not in injected.headers
+    assert "set-cookie" not in injected.headers

@@ -101,3 +101,20 @@ def test_compress_false_turns_it_off(make_project: ProjectFactory) -> None:
     root = make_project({**ROUTES, "approute.config.py": "compress = False\n"})
     response = TestClient(create_app(root)).get("/api/json", headers={"accept-encoding": "gzip"})
     assert "content-encoding" not in response.headers
+
+
+def test_explicit_gzip_q0_beats_a_star() -> None:
+    assert accepts_gzip(b"gzip;q=0, *") is False
+    assert accepts_gzip(b"*, gzip;q=0") is False
+
+
+def test_existing_vary_gets_accept_encoding(make_project: ProjectFactory) -> None:
+    root = make_project(
+        {
+            "app/route.py": "from approute import Response\n"
+            "def GET(request):\n"
+            "    return Response('x', headers={'vary': 'Origin'})\n"
+        }
+    )
+    response = TestClient(create_app(root)).get("/", headers={"accept-encoding": "gzip"})
+    assert response.headers["vary"] == "Origin, Accept-Encoding"
