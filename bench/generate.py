@@ -1,0 +1,128 @@
+"""Write the approute projects under test.
+
+* ``bench/targets/approute/`` and ``approute_mw/``: the four endpoints as an
+  ``app/`` tree of route.py files; ``_mw`` adds a root ``middleware.py``
+  whose matcher is ``/api/:path*``. Rewritten on every run (deterministic,
+  so the committed copies never drift).
+* ``routes_app(n)``: ``n`` routes, half static ``/api/g{i}/items`` (even
+  ``i``), half dynamic ``/api/g{i}/items/[id]`` (odd ``i``); the last one,
+  ``/api/g{n-1}/items/42``, is what the scaling benchmark requests.
+  bench/targets/starlette_routes.py builds the same table for Starlette.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+__all__ = ["TARGETS_DIR", "dynamic_path", "four_endpoint_apps", "routes_app"]
+
+TARGETS_DIR = Path(__file__).resolve().parent / "targets"
+
+_ROUTES = {
+    "app/api/plain/route.py": '''\
+"""GET /api/plain — text."""
+
+from approute import NextRequest, Response
+
+
+async def GET(request: NextRequest) -> Response:
+    return Response("Hello, world!")
+''',
+    "app/api/json/route.py": '''\
+"""GET /api/json — a small JSON object."""
+
+from approute import NextRequest, NextResponse
+
+
+async def GET(request: NextRequest) -> NextResponse:
+    return NextResponse.json({"message": "Hello, world!", "ok": True, "n": 42})
+''',
+    "app/api/users/[id]/route.py": '''\
+"""GET /api/users/<id> — a dynamic segment."""
+
+from approute import NextRequest, NextResponse, RouteContext
+
+
+async def GET(request: NextRequest, ctx: RouteContext) -> NextResponse:
+    user_id = ctx.params["id"]
+    return NextResponse.json({"id": user_id, "name": f"user {user_id}"})
+''',
+    "app/api/echo/route.py": '''\
+"""POST /api/echo — JSON echo."""
+
+from approute import NextRequest, NextResponse
+
+
+async def POST(request: NextRequest) -> NextResponse:
+    return NextResponse.json(await request.json())
+''',
+}
+
+_MIDDLEWARE = '''\
+"""Adds ``x-mw: 1`` to every response under /api (the benchmark's middleware)."""
+
+from approute import NextRequest, NextResponse
+
+
+async def middleware(request: NextRequest) -> NextResponse:
+    response = NextResponse.next()
+    response.headers.set("x-mw", "1")
+    return response
+
+
+config = {"matcher": ["/api/:path*"]}
+'''
+
+_STATIC_ROUTE = """\
+from approute import NextResponse
+
+
+async def GET(request):
+    return NextResponse.json({{"group": {i}}})
+"""
+
+_DYNAMIC_ROUTE = """\
+from approute import NextResponse
+
+
+async def GET(request, ctx):
+    return NextResponse.json({{"group": {i}, "id": ctx.params["id"]}})
+"""
+
+
+def _write_tree(root: Path, files: dict[str, str]) -> None:
+    if root.exists():
+        shutil.rmtree(root)
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+
+def four_endpoint_apps() -> dict[str, Path]:
+    """(Re)write ``approute`` and ``approute_mw``; name → project root."""
+    plain = TARGETS_DIR / "approute"
+    with_mw = TARGETS_DIR / "approute_mw"
+    _write_tree(plain, _ROUTES)
+    _write_tree(with_mw, {**_ROUTES, "middleware.py": _MIDDLEWARE})
+    return {"approute": plain, "approute_mw": with_mw}
+
+
+def dynamic_path(n: int) -> str:
+    """The request path of the last (dynamic) route of an ``n``-route app."""
+    last = n - 1 if (n - 1) % 2 else n - 2
+    return f"/api/g{last}/items/42"
+
+
+def routes_app(n: int, where: Path) -> Path:
+    """(Re)write an ``n``-route project at ``where/routes-{n}`` (no .pyc yet)."""
+    files = {}
+    for i in range(n):
+        if i % 2:
+            files[f"app/api/g{i}/items/[id]/route.py"] = _DYNAMIC_ROUTE.format(i=i)
+        else:
+            files[f"app/api/g{i}/items/route.py"] = _STATIC_ROUTE.format(i=i)
+    root = where / f"routes-{n}"
+    _write_tree(root, files)
+    return root
