@@ -122,7 +122,8 @@ class Pipeline:
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         options = self._options
         config = self._config
-        raw_headers = self._check_head(scope)
+        head = self._check_head(scope)
+        raw_headers = head.raw
         query_bytes: bytes = scope.get("query_string", b"")
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
         normalized = normalize_path(raw_path, query_bytes, trailing_slash=config.trailing_slash)
@@ -133,11 +134,8 @@ class Pipeline:
             raise BadRequest("too many query parameters")
         full_path = normalized.path
         path = _strip_base_path(full_path, config.base_path)
-        if config.compress and scope["method"] != "HEAD":
-            for name, value in raw_headers:
-                if name == b"accept-encoding" and accepts_gzip(value):
-                    send = gzip_send(send)
-                    break
+        if head.gzip and config.compress and scope["method"] != "HEAD":
+            send = gzip_send(send)
         if config.has_rules:
             query = query_bytes.decode("latin-1")
             facts = RequestFacts(raw_headers, query)
@@ -151,7 +149,12 @@ class Pipeline:
         if path is None and not config.external_outside_base_path:
             await send_not_found(send, scope["method"] == "HEAD")
             return
-        channel = _body_channel(scope, receive, raw_headers, options.limits)
+        channel = BodyChannel(
+            receive,
+            has_body=head.chunked or bool(head.content_length),
+            content_length=head.content_length,
+            timeout=options.limits.body_timeout,
+        )
         task = asyncio.current_task()
         if task is None:  # pragma: no cover - ASGI servers always run us in a task
             raise RuntimeError("approute must run inside an asyncio task")
@@ -230,7 +233,7 @@ class Pipeline:
                 else:
                     await self._proxy_to(rewritten, cycle)
                     return
-        if await self._serve_file(route_path, cycle):
+        if self._public is not None and await self._serve_file(route_path, cycle):
             return
         match = self._table.match(split_segments(route_path))
         if match is not None and match.route.file not in self._dynamic:
@@ -311,7 +314,9 @@ class Pipeline:
 
     async def _run_route(self, match: RouteMatch, cycle: _Cycle) -> None:
         route = self._modules[match.route.file]
-        request = cycle.request(cycle.raw_headers, self._options.limits, cycle.add_forwarded)
+        request = cycle.reusable_request or cycle.request(
+            cycle.raw_headers, self._options.limits, cycle.add_forwarded
+        )
         try:
             answer = await dispatch(route, request, match.params, dev=self._options.dev)
             if answer.state is not None:
@@ -360,6 +365,13 @@ class Pipeline:
             await send_server_error(cycle.send)
             return None
         cycle.after.extend(outcome.pending)
+        if (
+            outcome.rewrite_path is None
+            and outcome.forward_headers is None
+            and outcome.cookies is None
+            and not request.body_used
+        ):
+            cycle.reusable_request = request  # the route sees the same request
         if outcome.respond is not None:
             await outcome.respond.send_asgi(cycle.send, head_only=cycle.head_only)
             return None
@@ -386,22 +398,34 @@ class Pipeline:
             cycle.reset_facts()
         return outcome
 
-    def _check_head(self, scope: Scope) -> list[tuple[bytes, bytes]]:
-        """Strip internal headers; refuse heads over the size/count limits (431)."""
+    def _check_head(self, scope: Scope) -> _Head:
+        """One pass over the request headers: strip internal ones, refuse heads
+        over the size/count limits (431), note what later stages need."""
         raw: list[tuple[bytes, bytes]] = scope["headers"]
         size = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
         internal = False
+        head = _Head(raw)
         for name, value in raw:
             size += len(name) + len(value)
-            if _is_internal(name):
-                internal = True
+            first = name[:1]
+            if first == b"x":
+                internal = internal or _is_internal(name)
+            elif first == b"c":
+                if name == b"content-length":
+                    try:
+                        head.content_length = int(value)
+                    except ValueError:
+                        raise BadRequest("invalid Content-Length") from None
+            elif name == b"transfer-encoding":
+                head.chunked = True
+            elif name == b"accept-encoding":
+                head.gzip = accepts_gzip(value)
         options = self._options
         if size > options.max_head_size or len(raw) > options.max_headers:
             raise HeadersTooLarge("request headers are too large")
         if internal:
-            raw = [pair for pair in raw if not _is_internal(pair[0])]
-            scope["headers"] = raw
-        return raw
+            head.raw = scope["headers"] = [pair for pair in raw if not _is_internal(pair[0])]
+        return head
 
     def _run_after(self, where: str, tasks: list[AfterTask | Awaitable[Any]]) -> None:
         job = asyncio.get_running_loop().create_task(_after(where, tasks))
@@ -444,6 +468,18 @@ def _is_internal(name: bytes) -> bool:
     )
 
 
+class _Head:
+    """What one pass over the request headers found."""
+
+    __slots__ = ("chunked", "content_length", "gzip", "raw")
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self.raw = raw
+        self.content_length: int | None = None
+        self.chunked = False
+        self.gzip = False
+
+
 class _Cycle:
     """One request on its way through the pipeline."""
 
@@ -463,6 +499,7 @@ class _Cycle:
         "query",
         "raw_headers",
         "requests",
+        "reusable_request",
         "scope",
         "send",
         "task",
@@ -495,6 +532,7 @@ class _Cycle:
         self.add_forwarded = True
         self.after: list[AfterTask | Awaitable[Any]] = []
         self.requests: list[NextRequest] = []
+        self.reusable_request: NextRequest | None = None
         self.proxy_query = ""
         self.done = False
         self.cancelled_by_disconnect = False
@@ -534,31 +572,6 @@ class _Cycle:
         if not self.done:
             self.cancelled_by_disconnect = True
             self.task.cancel()
-
-
-def _body_channel(
-    scope: Scope,
-    receive: Receive,
-    raw: list[tuple[bytes, bytes]],
-    limits: RequestLimits,
-) -> BodyChannel:
-    content_length: int | None = None
-    chunked = False
-    for name, value in raw:
-        if name == b"content-length":
-            try:
-                content_length = int(value)
-            except ValueError:
-                raise BadRequest("invalid Content-Length") from None
-        elif name == b"transfer-encoding":
-            chunked = True
-    has_body = chunked or bool(content_length)
-    return BodyChannel(
-        receive,
-        has_body=has_body,
-        content_length=content_length,
-        timeout=limits.body_timeout,
-    )
 
 
 async def _after(where: str, tasks: list[AfterTask | Awaitable[Any]]) -> None:
