@@ -126,7 +126,9 @@ class Pipeline:
         raw_headers = head.raw
         query_bytes: bytes = scope.get("query_string", b"")
         raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
-        normalized = normalize_path(raw_path, query_bytes, trailing_slash=config.trailing_slash)
+        normalized = normalize_path(
+            raw_path, query_bytes, trailing_slash=config.trailing_slash, base_path=config.base_path
+        )
         if normalized.redirect is not None:
             await send_router_redirect(send, normalized.redirect, 308)
             return

@@ -49,7 +49,11 @@ _WELL_KNOWN = ".well-known"
 
 
 def normalize_path(
-    raw_path: bytes, query_string: bytes = b"", *, trailing_slash: bool = False
+    raw_path: bytes,
+    query_string: bytes = b"",
+    *,
+    trailing_slash: bool = False,
+    base_path: str = "",
 ) -> NormalizedPath:
     """Validate ``raw_path`` and return its canonical form.
 
@@ -58,7 +62,8 @@ def normalize_path(
     malformed ``%`` escape, or decodes to invalid UTF-8 or a NUL. ``//`` and
     ``\\`` ask for a redirect to the collapsed path; ``.``/``..`` (also
     encoded) are resolved in place; the trailing slash follows
-    ``trailing_slash`` as Next.js's ``trailingSlash`` does.
+    ``trailing_slash`` as Next.js's ``trailingSlash`` does, inside
+    ``base_path`` only (outside it the slash is left as sent).
 
         >>> normalize_path(b"/api/users/42")
         NormalizedPath(path='/api/users/42', redirect=None)
@@ -85,10 +90,12 @@ def normalize_path(
                 return NormalizedPath(raw_path.decode("ascii"), None)
         elif raw_path[-1:] != b"/":
             return NormalizedPath(raw_path.decode("ascii"), None)
-    return _normalize_slow(raw_path, query_string, trailing_slash)
+    return _normalize_slow(raw_path, query_string, trailing_slash, base_path)
 
 
-def _normalize_slow(raw_path: bytes, query_string: bytes, trailing_slash: bool) -> NormalizedPath:
+def _normalize_slow(
+    raw_path: bytes, query_string: bytes, trailing_slash: bool, base_path: str = ""
+) -> NormalizedPath:
     # Starlette CVE-2026-54282: a target without a leading "/" (absolute-form
     # "http://x/…", "@evil.com", "*", empty) must never reach URL building.
     # approute answers 400 rather than use the path of an absolute-form target,
@@ -141,7 +148,11 @@ def _normalize_slow(raw_path: bytes, query_string: bytes, trailing_slash: bool) 
         # The root never gets a trailing-slash redirect.
         return NormalizedPath("/", "/" + _query(query_string) if collapse else None)
 
-    want_slash = trailing_slash and _wants_slash(out, has_slash)
+    base = base_path.split("/")[1:] if base_path else []
+    if out[: len(base)] != base:
+        want_slash = has_slash  # outside base_path: Next.js's redirects never match
+    else:
+        want_slash = trailing_slash and _wants_slash(out[len(base) :], has_slash)
     path = "/" + "/".join(out)
     if want_slash:
         path += "/"
@@ -154,6 +165,8 @@ def _wants_slash(segments: list[str], has_slash: bool) -> bool:
     # Next.js trailingSlash: true (nextjs-behaviours 150-151): anything under
     # /.well-known/ is left as sent; a last segment with a dot is a file and
     # loses its slash ("/gcc.git/" → "/gcc.git" under both settings).
+    if not segments:
+        return True  # the base path itself: /docs → /docs/
     if segments[0] == _WELL_KNOWN:
         return has_slash
     return "." not in segments[-1]

@@ -339,3 +339,21 @@ def test_any_bytes_give_a_path_or_bad_request(raw: bytes, trailing_slash: bool) 
     assert result.path.startswith("/")
     assert not result.path.startswith("//")
     assert result.path.isascii()
+
+
+@pytest.mark.parametrize(
+    ("raw", "trailing_slash", "redirect"),
+    [
+        pytest.param(b"/docs/.well-known/x", True, None, id="well-known-under-base-kept"),
+        pytest.param(b"/docs/a", True, "/docs/a/", id="adds-slash-under-base"),
+        pytest.param(b"/docs", True, "/docs/", id="base-itself-gets-slash"),
+        pytest.param(b"/docs/", False, "/docs", id="base-slash-removed"),
+        pytest.param(b"/other/a", True, None, id="outside-base-no-add"),
+        pytest.param(b"/other/a/", False, None, id="outside-base-no-remove"),
+    ],
+)
+def test_trailing_slash_applies_inside_base_path_only(
+    raw: bytes, trailing_slash: bool, redirect: str | None
+) -> None:
+    result = normalize_path(raw, trailing_slash=trailing_slash, base_path="/docs")
+    assert result.redirect == redirect
