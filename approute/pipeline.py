@@ -27,7 +27,6 @@ and ``wait_until()`` work runs.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +37,14 @@ from approute._scope import AfterTask
 from approute._types import Receive, Scope, Send
 from approute.config.load import ProjectConfig
 from approute.config.rules import RequestFacts, RewriteRule
+from approute.cycle import (
+    HeadFacts,
+    RequestCycle,
+    header_pair,
+    is_internal_header,
+    run_after_tasks,
+    strip_base_path,
+)
 from approute.errors import BadRequest, HeadersTooLarge, RequestError
 from approute.handlers.answers import (
     send_not_found,
@@ -52,7 +59,7 @@ from approute.http.compression import accepts_gzip, gzip_send
 from approute.http.headers import Headers
 from approute.http.paths import normalize_path, split_segments
 from approute.http.proxy import UpstreamProxy
-from approute.http.request import NextRequest, RequestLimits
+from approute.http.request import RequestLimits
 from approute.middleware.module import MiddlewareModule
 from approute.middleware.run import MiddlewareOutcome, merge_cookies, run_middleware
 from approute.public import PublicFiles, serve_file
@@ -63,9 +70,6 @@ __all__ = ["Pipeline", "PipelineOptions", "send_server_error"]
 
 logger = logging.getLogger("approute")
 
-# CVE-2025-29927: these request headers are approute's (and Next.js's) own
-# signalling; a client never gets to set them.
-_INTERNAL_PREFIXES: Final = (b"x-middleware-", b"x-nextjs-", b"x-approute-")
 _NO_FACTS: Final = RequestFacts([], "")
 
 
@@ -135,7 +139,7 @@ class Pipeline:
         if query_bytes.count(b"&") >= options.limits.max_query_params:
             raise BadRequest("too many query parameters")
         full_path = normalized.path
-        path = _strip_base_path(full_path, config.base_path)
+        path = strip_base_path(full_path, config.base_path)
         if head.gzip and config.compress and scope["method"] != "HEAD":
             send = gzip_send(send)
         if config.has_rules:
@@ -160,7 +164,7 @@ class Pipeline:
         task = asyncio.current_task()
         if task is None:  # pragma: no cover - ASGI servers always run us in a task
             raise RuntimeError("approute must run inside an asyncio task")
-        cycle = _Cycle(
+        cycle = RequestCycle(
             task, scope, channel, send, path, full_path, query_bytes, raw_headers, config.base_path
         )
         channel.watch(cycle.on_disconnect)
@@ -191,7 +195,7 @@ class Pipeline:
             if params is None:
                 continue
             for key, value in rule.apply(params):
-                pair = _header_pair(key, value)
+                pair = header_pair(key, value)
                 if pair is None:
                     logger.warning("config header %r skipped: its value cannot be sent", key)
                 elif pair[0] == b"set-cookie":
@@ -210,7 +214,7 @@ class Pipeline:
                 return True
         return False
 
-    async def _serve(self, cycle: _Cycle) -> None:
+    async def _serve(self, cycle: RequestCycle) -> None:
         """Middleware, rewrites, files and routes, in Next.js's order."""
         if cycle.outside_base_path:
             await self._serve_outside_base_path(cycle)
@@ -250,7 +254,7 @@ class Pipeline:
             return
         await send_not_found(cycle.send, cycle.head_only)
 
-    async def _serve_outside_base_path(self, cycle: _Cycle) -> None:
+    async def _serve_outside_base_path(self, cycle: RequestCycle) -> None:
         """Outside ``base_path`` only ``base_path: False`` rewrites (external,
         so proxied) can answer; nothing else lives there (Next.js)."""
         config = self._config
@@ -262,7 +266,7 @@ class Pipeline:
         await send_not_found(cycle.send, cycle.head_only)
 
     async def _try_rewrites(
-        self, rules: tuple[RewriteRule, ...], route_path: str, cycle: _Cycle
+        self, rules: tuple[RewriteRule, ...], route_path: str, cycle: RequestCycle
     ) -> bool:
         """after_files / fallback: each matching rule re-checks the routes."""
         for rule in rules:
@@ -280,7 +284,7 @@ class Pipeline:
                 return True
         return False
 
-    async def _serve_file(self, route_path: str, cycle: _Cycle) -> bool:
+    async def _serve_file(self, route_path: str, cycle: RequestCycle) -> bool:
         """The filesystem stage: a ``public/`` file at this path, if any."""
         public = self._public
         if public is None:
@@ -292,7 +296,7 @@ class Pipeline:
             await send_not_found(cycle.send, cycle.head_only)  # deleted since startup
         return True
 
-    def _rewrite(self, rule: RewriteRule, route_path: str, cycle: _Cycle) -> str | None:
+    def _rewrite(self, rule: RewriteRule, route_path: str, cycle: RequestCycle) -> str | None:
         """The destination of ``rule`` for this request: a canonical path, an
         absolute URL to proxy to, or None when it does not match."""
         if cycle.outside_base_path:
@@ -307,14 +311,14 @@ class Pipeline:
             return target
         return normalize_path(target.encode("latin-1")).path
 
-    async def _proxy_to(self, url: str, cycle: _Cycle) -> None:
+    async def _proxy_to(self, url: str, cycle: RequestCycle) -> None:
         query = cycle.proxy_query
         request = cycle.request(cycle.raw_headers, self._options.limits, cycle.add_forwarded)
         await self._proxy.forward(
             url + (f"?{query}" if query else ""), request, cycle.send, head_only=cycle.head_only
         )
 
-    async def _run_route(self, match: RouteMatch, cycle: _Cycle) -> None:
+    async def _run_route(self, match: RouteMatch, cycle: RequestCycle) -> None:
         route = self._modules[match.route.file]
         request = cycle.reusable_request or cycle.request(
             cycle.raw_headers, self._options.limits, cycle.add_forwarded
@@ -333,7 +337,7 @@ class Pipeline:
                 exc_info=error,
             )
 
-    def _middleware_matches(self, middleware: MiddlewareModule, cycle: _Cycle) -> bool:
+    def _middleware_matches(self, middleware: MiddlewareModule, cycle: RequestCycle) -> bool:
         matcher = middleware.matcher
         if matcher.matches_everything:
             return True
@@ -347,7 +351,7 @@ class Pipeline:
         )
 
     async def _run_middleware(
-        self, middleware: MiddlewareModule, cycle: _Cycle
+        self, middleware: MiddlewareModule, cycle: RequestCycle
     ) -> MiddlewareOutcome | None:
         """Run the middleware; None when it answered (the route never runs)."""
         request = cycle.request(cycle.raw_headers, self._options.limits, True)
@@ -385,7 +389,7 @@ class Pipeline:
         if outcome.rewrite_path is not None:
             # The route sees the destination's path and query (Next.js).
             path = normalize_path(outcome.rewrite_path.encode("latin-1")).path
-            cycle.path = _strip_base_path(path, cycle.base_path) or path
+            cycle.path = strip_base_path(path, cycle.base_path) or path
             cycle.query = outcome.rewrite_query
             cycle.reset_facts()
         if outcome.forward_headers is not None or outcome.cookies is not None:
@@ -400,18 +404,18 @@ class Pipeline:
             cycle.reset_facts()
         return outcome
 
-    def _check_head(self, scope: Scope) -> _Head:
+    def _check_head(self, scope: Scope) -> HeadFacts:
         """One pass over the request headers: strip internal ones, refuse heads
         over the size/count limits (431), note what later stages need."""
         raw: list[tuple[bytes, bytes]] = scope["headers"]
         size = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
         internal = False
-        head = _Head(raw)
+        head = HeadFacts(raw)
         for name, value in raw:
             size += len(name) + len(value)
             first = name[:1]
             if first == b"x":
-                internal = internal or _is_internal(name)
+                internal = internal or is_internal_header(name)
             elif first == b"c":
                 if name == b"content-length":
                     try:
@@ -426,11 +430,11 @@ class Pipeline:
         if size > options.max_head_size or len(raw) > options.max_headers:
             raise HeadersTooLarge("request headers are too large")
         if internal:
-            head.raw = scope["headers"] = [pair for pair in raw if not _is_internal(pair[0])]
+            head.raw = scope["headers"] = [pair for pair in raw if not is_internal_header(pair[0])]
         return head
 
     def _run_after(self, where: str, tasks: list[AfterTask | Awaitable[Any]]) -> None:
-        job = asyncio.get_running_loop().create_task(_after(where, tasks))
+        job = asyncio.get_running_loop().create_task(run_after_tasks(where, tasks))
         self._after_tasks.add(job)
         job.add_done_callback(self._after_tasks.discard)
 
@@ -439,154 +443,3 @@ class Pipeline:
         if self._after_tasks:
             await asyncio.gather(*self._after_tasks, return_exceptions=True)
         await self._proxy.close()
-
-
-def _header_pair(key: str, value: str) -> tuple[bytes, bytes] | None:
-    """A config header as ASGI bytes, or None when a substituted request value
-    (a percent-decoded cookie or query capture) made it unsendable (HI-01)."""
-    if any(char in value for char in "\r\n\0") or any(char in key for char in "\r\n\0 :"):
-        return None
-    try:
-        return key.lower().encode("latin-1"), value.encode("latin-1")
-    except UnicodeEncodeError:
-        return None
-
-
-def _strip_base_path(path: str, base_path: str) -> str | None:
-    """``path`` without ``base_path``; None when it is outside it."""
-    if not base_path:
-        return path
-    if path == base_path:
-        return "/"
-    if path.startswith(base_path + "/"):
-        return path[len(base_path) :]
-    return None
-
-
-def _is_internal(name: bytes) -> bool:
-    # Some proxies fold "_" into "-": x_middleware_subrequest counts too (NX-01).
-    return name.startswith(_INTERNAL_PREFIXES) or (
-        b"_" in name and name.replace(b"_", b"-").startswith(_INTERNAL_PREFIXES)
-    )
-
-
-class _Head:
-    """What one pass over the request headers found."""
-
-    __slots__ = ("chunked", "content_length", "gzip", "raw")
-
-    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
-        self.raw = raw
-        self.content_length: int | None = None
-        self.chunked = False
-        self.gzip = False
-
-
-class _Cycle:
-    """One request on its way through the pipeline."""
-
-    __slots__ = (
-        "_facts",
-        "add_forwarded",
-        "after",
-        "base_path",
-        "cancelled_by_disconnect",
-        "channel",
-        "done",
-        "full_path",
-        "head_only",
-        "outside_base_path",
-        "path",
-        "proxy_query",
-        "query",
-        "raw_headers",
-        "requests",
-        "reusable_request",
-        "scope",
-        "send",
-        "task",
-    )
-
-    def __init__(
-        self,
-        task: asyncio.Task[object],
-        scope: Scope,
-        channel: BodyChannel,
-        send: Send,
-        path: str | None,
-        full_path: str,
-        query: bytes,
-        raw_headers: list[tuple[bytes, bytes]],
-        base_path: str,
-    ) -> None:
-        self.task = task
-        self.scope = scope
-        self.channel = channel
-        self.send = send
-        # Outside base_path only base_path: False rewrites apply, on full_path.
-        self.outside_base_path = path is None
-        self.path = full_path if path is None else path
-        self.full_path = full_path
-        self.query = query.decode("latin-1")
-        self.raw_headers = raw_headers
-        self.base_path = base_path
-        self.head_only = scope["method"] == "HEAD"
-        self.add_forwarded = True
-        self.after: list[AfterTask | Awaitable[Any]] = []
-        self.requests: list[NextRequest] = []
-        self.reusable_request: NextRequest | None = None
-        self.proxy_query = ""
-        self.done = False
-        self.cancelled_by_disconnect = False
-        self._facts: RequestFacts | None = None
-
-    def facts(self) -> RequestFacts:
-        """Headers, cookies, query and host for ``has``/``missing`` conditions."""
-        facts = self._facts
-        if facts is None:
-            facts = self._facts = RequestFacts(self.raw_headers, self.query)
-        return facts
-
-    def reset_facts(self) -> None:
-        """The middleware changed the request: conditions see the new one."""
-        self._facts = None
-
-    def request(
-        self, raw_headers: list[tuple[bytes, bytes]], limits: RequestLimits, add_forwarded: bool
-    ) -> NextRequest:
-        """A ``NextRequest`` for the current path, query and headers."""
-        base = self.base_path
-        request = NextRequest.from_asgi(
-            self.scope,
-            self.channel,
-            path=base + self.path if base and self.path != "/" else (base or self.path),
-            query=self.query,
-            raw_headers=raw_headers,
-            limits=limits,
-            base_path=base,
-            add_forwarded=add_forwarded,
-        )
-        self.requests.append(request)
-        return request
-
-    def on_disconnect(self) -> None:
-        """Cancel the request task, unless the response is already done."""
-        if not self.done:
-            self.cancelled_by_disconnect = True
-            self.task.cancel()
-
-
-async def _after(where: str, tasks: list[AfterTask | Awaitable[Any]]) -> None:
-    for task in tasks:
-        try:
-            result = task() if callable(task) else task
-            if inspect.isawaitable(result):
-                await result
-        except Exception as error:
-            logger.error(
-                "%s: after() task raised %s: %s",
-                where,
-                type(error).__name__,
-                error,
-                exc_info=error,
-            )

@@ -1,0 +1,187 @@
+"""One request on its way through the pipeline, and the small pieces of
+per-request work the pipeline does on it (header pass, base path, after
+tasks). The order itself lives only in ``pipeline.py``."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from collections.abc import Awaitable
+from typing import Any, Final
+
+from approute._scope import AfterTask
+from approute._types import Scope, Send
+from approute.config.rules import RequestFacts
+from approute.http.body import BodyChannel
+from approute.http.request import NextRequest, RequestLimits
+
+__all__ = [
+    "HeadFacts",
+    "RequestCycle",
+    "header_pair",
+    "is_internal_header",
+    "run_after_tasks",
+    "strip_base_path",
+]
+
+logger = logging.getLogger("approute")
+
+# CVE-2025-29927: these request headers are approute's (and Next.js's) own
+# signalling; a client never gets to set them.
+_INTERNAL_PREFIXES: Final = (b"x-middleware-", b"x-nextjs-", b"x-approute-")
+
+
+def header_pair(key: str, value: str) -> tuple[bytes, bytes] | None:
+    """A config header as ASGI bytes, or None when a substituted request value
+    (a percent-decoded cookie or query capture) made it unsendable (HI-01)."""
+    if any(char in value for char in "\r\n\0") or any(char in key for char in "\r\n\0 :"):
+        return None
+    try:
+        return key.lower().encode("latin-1"), value.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+
+
+def strip_base_path(path: str, base_path: str) -> str | None:
+    """``path`` without ``base_path``; None when it is outside it."""
+    if not base_path:
+        return path
+    if path == base_path:
+        return "/"
+    if path.startswith(base_path + "/"):
+        return path[len(base_path) :]
+    return None
+
+
+def is_internal_header(name: bytes) -> bool:
+    """Whether a request header name is approute's/Next.js's own signalling.
+
+    Some proxies fold "_" into "-": ``x_middleware_subrequest`` counts too (NX-01).
+    """
+    return name.startswith(_INTERNAL_PREFIXES) or (
+        b"_" in name and name.replace(b"_", b"-").startswith(_INTERNAL_PREFIXES)
+    )
+
+
+class HeadFacts:
+    """What one pass over the request headers found."""
+
+    __slots__ = ("chunked", "content_length", "gzip", "raw")
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self.raw = raw
+        self.content_length: int | None = None
+        self.chunked = False
+        self.gzip = False
+
+
+class RequestCycle:
+    """One request on its way through the pipeline."""
+
+    __slots__ = (
+        "_facts",
+        "add_forwarded",
+        "after",
+        "base_path",
+        "cancelled_by_disconnect",
+        "channel",
+        "done",
+        "full_path",
+        "head_only",
+        "outside_base_path",
+        "path",
+        "proxy_query",
+        "query",
+        "raw_headers",
+        "requests",
+        "reusable_request",
+        "scope",
+        "send",
+        "task",
+    )
+
+    def __init__(
+        self,
+        task: asyncio.Task[object],
+        scope: Scope,
+        channel: BodyChannel,
+        send: Send,
+        path: str | None,
+        full_path: str,
+        query: bytes,
+        raw_headers: list[tuple[bytes, bytes]],
+        base_path: str,
+    ) -> None:
+        self.task = task
+        self.scope = scope
+        self.channel = channel
+        self.send = send
+        # Outside base_path only base_path: False rewrites apply, on full_path.
+        self.outside_base_path = path is None
+        self.path = full_path if path is None else path
+        self.full_path = full_path
+        self.query = query.decode("latin-1")
+        self.raw_headers = raw_headers
+        self.base_path = base_path
+        self.head_only = scope["method"] == "HEAD"
+        self.add_forwarded = True
+        self.after: list[AfterTask | Awaitable[Any]] = []
+        self.requests: list[NextRequest] = []
+        self.reusable_request: NextRequest | None = None
+        self.proxy_query = ""
+        self.done = False
+        self.cancelled_by_disconnect = False
+        self._facts: RequestFacts | None = None
+
+    def facts(self) -> RequestFacts:
+        """Headers, cookies, query and host for ``has``/``missing`` conditions."""
+        facts = self._facts
+        if facts is None:
+            facts = self._facts = RequestFacts(self.raw_headers, self.query)
+        return facts
+
+    def reset_facts(self) -> None:
+        """The middleware changed the request: conditions see the new one."""
+        self._facts = None
+
+    def request(
+        self, raw_headers: list[tuple[bytes, bytes]], limits: RequestLimits, add_forwarded: bool
+    ) -> NextRequest:
+        """A ``NextRequest`` for the current path, query and headers."""
+        base = self.base_path
+        request = NextRequest.from_asgi(
+            self.scope,
+            self.channel,
+            path=base + self.path if base and self.path != "/" else (base or self.path),
+            query=self.query,
+            raw_headers=raw_headers,
+            limits=limits,
+            base_path=base,
+            add_forwarded=add_forwarded,
+        )
+        self.requests.append(request)
+        return request
+
+    def on_disconnect(self) -> None:
+        """Cancel the request task, unless the response is already done."""
+        if not self.done:
+            self.cancelled_by_disconnect = True
+            self.task.cancel()
+
+
+async def run_after_tasks(where: str, tasks: list[AfterTask | Awaitable[Any]]) -> None:
+    """Run ``after()`` / ``wait_until()`` work in order; errors are logged."""
+    for task in tasks:
+        try:
+            result = task() if callable(task) else task
+            if inspect.isawaitable(result):
+                await result
+        except Exception as error:
+            logger.error(
+                "%s: after() task raised %s: %s",
+                where,
+                type(error).__name__,
+                error,
+                exc_info=error,
+            )
