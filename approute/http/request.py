@@ -103,6 +103,7 @@ class NextRequest:
         "_next_url",
         "_raw_headers",
         "_scope",
+        "_url_parts",
         "method",
     )
 
@@ -116,7 +117,8 @@ class NextRequest:
         base_path: str = "",
     ) -> None:
         self.method = method.upper()
-        self._next_url = NextURL(url, base_path=base_path)._freeze()
+        self._next_url: NextURL | None = NextURL(url, base_path=base_path)._freeze()
+        self._url_parts = ("", "", "")
         self._headers: Headers | None = Headers(headers)
         self._raw_headers: list[tuple[bytes, bytes]] | None = None
         self._cookies: RequestCookies | None = None
@@ -169,14 +171,22 @@ class NextRequest:
         self._forms = []
         self._body_used = False
         self._add_forwarded = add_forwarded
+        # Built on first use: many handlers never look at their URL.
+        self._next_url = None
+        self._url_parts = (path, query, base_path)
+        return self
+
+    def _build_url(self) -> NextURL:
+        scope = self._scope or {}
+        path, query, base_path = self._url_parts
         scheme = scope.get("scheme", "http")
-        for name, value in raw_headers:
+        for name, value in self._raw_headers or ():
             # Next.js: X-Forwarded-Proto: https switches request.url to https.
             if name == b"x-forwarded-proto":
                 if value.strip().lower() == b"https":
                     scheme = "https"
                 break
-        self._next_url = NextURL.from_parts(
+        url = self._next_url = NextURL.from_parts(
             scheme=scheme,
             host=_server_origin(scope, scheme),
             path=path,
@@ -184,17 +194,18 @@ class NextRequest:
             base_path=base_path,
             frozen=True,
         )
-        return self
+        return url
 
     @property
     def url(self) -> str:
         """The absolute URL (the server's own origin, never the Host header)."""
-        return self._next_url.href
+        return self.next_url.href
 
     @property
     def next_url(self) -> NextURL:
         """The parsed URL: ``pathname``, ``search_params``, ``clone()``…"""
-        return self._next_url
+        url = self._next_url
+        return url if url is not None else self._build_url()
 
     @property
     def headers(self) -> Headers:
