@@ -27,12 +27,18 @@ def _dev(args: argparse.Namespace) -> int:
 
 def _start(args: argparse.Namespace) -> int:
     root = _project(args)
-    create_app(root)  # fail here, clearly, rather than in every worker
+    app = create_app(root)  # fail here, clearly, rather than in every worker
     print(
         f"approute start: http://{args.hostname}:{args.port} (project {root})",
         flush=True,
     )
-    serve(*uvicorn_config(root, host=args.hostname, port=args.port, workers=args.workers))
+    target, options = uvicorn_config(root, host=args.hostname, port=args.port, workers=args.workers)
+    if args.workers == 1:
+        # One process: serve the app just built instead of building it again.
+        options["factory"] = False
+        serve(app, options)
+    else:
+        serve(target, options)
     return 0
 
 

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import uvicorn
 
+from approute._types import ASGIApp
 from approute.asgi import ROOT_ENV
 from approute.cli.protocols import PROTOCOLS, guarded_protocol
 
@@ -105,6 +106,7 @@ def uvicorn_config(
     return target, options
 
 
-def serve(target: str, options: dict[str, Any]) -> None:
-    """Run uvicorn (with its reloader, or its worker processes, when asked)."""
+def serve(target: str | ASGIApp, options: dict[str, Any]) -> None:
+    """Run uvicorn (with its reloader, or its worker processes, when asked;
+    those need ``target`` as an import string)."""
     uvicorn.run(target, **options)
