@@ -13,9 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from approute._types import Receive, Scope, Send
+from approute.cache.select import cache_handler_from_config
 from approute.config.load import load_config
 from approute.errors import ProjectError
 from approute.handlers.module import RouteModule, read_route_module
+from approute.handlers.route_cache import RouteCache
 from approute.http.body import parse_size
 from approute.http.forms import FormLimits
 from approute.http.request import RequestLimits
@@ -45,13 +47,14 @@ class App:
         options: PipelineOptions,
         middleware: MiddlewareModule | None = None,
         public: PublicFiles | None = None,
+        route_cache: RouteCache | None = None,
     ) -> None:
         self.root = root
         self.table = table
         self.modules = modules
         self.options = options
         self.middleware = middleware
-        self.pipeline = Pipeline(table, modules, options, middleware, public)
+        self.pipeline = Pipeline(table, modules, options, middleware, public, route_cache)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -160,7 +163,14 @@ def create_app(
     limit = config.body_size_limit if body_size_limit is None else body_size_limit
     limits = replace(_limits(limit), body_timeout=body_timeout)
     options = PipelineOptions(dev=dev, limits=limits, config=config)
-    return App(root_path, table, modules, options, middleware, public)
+    route_cache = None
+    if not dev and any(module.segment.cached for module in modules.values()):
+        # next dev renders everything on demand; production caches.
+        handler = cache_handler_from_config(
+            config.cache_handler, cache_dir=root_path / ".approute" / "cache"
+        )
+        route_cache = RouteCache(handler)
+    return App(root_path, table, modules, options, middleware, public, route_cache)
 
 
 def _check_public_conflicts(public: PublicFiles, table: RouteTable, root: Path) -> None:

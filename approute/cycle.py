@@ -163,6 +163,23 @@ class RequestCycle:
         self.requests.append(request)
         return request
 
+    def static_request(self, limits: RequestLimits) -> NextRequest:
+        """The empty request a cached handler sees: no headers, cookies or query
+        (Next.js force-static)."""
+        base = self.base_path
+        request = NextRequest.from_asgi(
+            self.scope,
+            self.channel,
+            path=base + self.path if base and self.path != "/" else (base or self.path),
+            query="",
+            raw_headers=[],
+            limits=limits,
+            base_path=base,
+            add_forwarded=False,
+        )
+        self.requests.append(request)
+        return request
+
     def on_disconnect(self) -> None:
         """Cancel the request task, unless the response is already done."""
         if not self.done:

@@ -54,6 +54,7 @@ from approute.handlers.answers import (
 )
 from approute.handlers.dispatch import dispatch, request_error_response
 from approute.handlers.module import RouteModule
+from approute.handlers.route_cache import RouteCache
 from approute.http.body import BodyChannel
 from approute.http.compression import accepts_gzip, gzip_send
 from approute.http.headers import Headers
@@ -96,6 +97,7 @@ class Pipeline:
         "_options",
         "_proxy",
         "_public",
+        "_route_cache",
         "_table",
     )
 
@@ -106,7 +108,9 @@ class Pipeline:
         options: PipelineOptions,
         middleware: MiddlewareModule | None = None,
         public: PublicFiles | None = None,
+        route_cache: RouteCache | None = None,
     ) -> None:
+        self._route_cache = route_cache
         self._table = table
         self._dynamic = frozenset(r.file for r in table.routes if table.is_dynamic(r))
         self._public = public if public is not None and len(public) else None
@@ -320,6 +324,23 @@ class Pipeline:
 
     async def _run_route(self, match: RouteMatch, cycle: RequestCycle) -> None:
         route = self._modules[match.route.file]
+        route_cache = self._route_cache
+        if (
+            route_cache is not None
+            and route.segment.cached
+            and cycle.scope["method"] in ("GET", "HEAD")
+            and "GET" in route.handlers
+        ):
+            await route_cache.respond(
+                route,
+                match.params,
+                cycle.path,
+                lambda: cycle.static_request(self._options.limits),
+                cycle.send,
+                head_only=cycle.head_only,
+                dev=self._options.dev,
+            )
+            return
         request = cycle.reusable_request or cycle.request(
             cycle.raw_headers, self._options.limits, cycle.add_forwarded
         )
@@ -443,3 +464,5 @@ class Pipeline:
         if self._after_tasks:
             await asyncio.gather(*self._after_tasks, return_exceptions=True)
         await self._proxy.close()
+        if self._route_cache is not None:
+            await self._route_cache.close()

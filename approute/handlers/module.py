@@ -10,13 +10,14 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
 
 from approute.errors import ProjectError
 from approute.handlers.methods import HTTP_METHODS, allow_header
+from approute.handlers.segment import SegmentConfig, read_segment_config
 
 __all__ = ["Handler", "RouteModule", "export_warnings", "read_route_module"]
 
@@ -46,6 +47,7 @@ class RouteModule:
     handlers: Mapping[str, Handler]
     allow: str
     module: ModuleType
+    segment: SegmentConfig = field(default_factory=SegmentConfig)
 
     @property
     def methods(self) -> frozenset[str]:
@@ -149,6 +151,7 @@ def read_route_module(
         allow = allow_header(set(handlers))
     for warning in export_warnings(module, where):
         logger.warning(warning)
+    segment = read_segment_config(module, file=file, where=where) if kind == "route" else None
     return RouteModule(
         file=file,
         where=where,
@@ -157,4 +160,5 @@ def read_route_module(
         handlers=handlers,
         allow=allow,
         module=module,
+        segment=segment or SegmentConfig(),
     )

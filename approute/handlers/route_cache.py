@@ -1,0 +1,193 @@
+"""The route cache: cached GETs (force-static, ISR) as Next.js serves them.
+
+* MISS: the handler runs (once, however many requests wait for it), the
+  response is stored when it may be, and sent with ``x-approute-cache: MISS``.
+* HIT: the stored copy, ``x-approute-cache: HIT``.
+* STALE (``revalidate`` seconds passed, or a tag was revalidated): the stored
+  copy at once, ``x-approute-cache: STALE``, while exactly one background
+  regeneration runs; a failing one keeps the last good copy (the error is
+  logged by dispatch, with its traceback).
+
+A cached handler always sees an empty request (no headers, cookies or
+query): a copy served to everybody must not depend on one client. A
+response that sets a cookie, a 204 or a non-2xx status is never stored, and
+is sent without the cache headers (CVE-2025-49826, SPEC §6).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from approute._types import Send
+from approute.cache.entry import CacheEntry
+from approute.cache.handler import CacheHandler
+from approute.handlers.context import Params
+from approute.handlers.dispatch import dispatch
+from approute.handlers.module import RouteModule
+from approute.http.request import NextRequest
+from approute.http.response import Response
+
+__all__ = ["CACHE_HEADER", "RouteCache"]
+
+logger = logging.getLogger("approute")
+
+CACHE_HEADER: Final = b"x-approute-cache"
+_NEVER_STORED: Final = frozenset({204, 206})
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    storable: bool
+
+
+class RouteCache:
+    """Serves cached GETs from a :class:`CacheHandler`; one per app."""
+
+    __slots__ = ("_clock", "_handler", "_inflight", "_tasks")
+
+    def __init__(self, handler: CacheHandler, *, clock: Callable[[], float] = time.time) -> None:
+        self._handler = handler
+        self._clock = clock
+        self._inflight: dict[str, asyncio.Task[_Rendered]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def respond(
+        self,
+        route: RouteModule,
+        params: Params,
+        path: str,
+        make_request: Callable[[], NextRequest],
+        send: Send,
+        *,
+        head_only: bool,
+        dev: bool,
+    ) -> None:
+        """Answer a GET/HEAD for a cached ``route`` at canonical ``path``."""
+        key = f"route:{path}"
+        entry = await self._handler.get(key)
+        now = self._clock()
+        if entry is not None and not entry.is_expired(now):
+            stale = entry.is_stale(now)
+            if stale:
+                self._regenerate_in_background(key, route, params, make_request, dev)
+            await _send(
+                send,
+                entry.meta["status"],
+                [(k.encode("latin-1"), v.encode("latin-1")) for k, v in entry.meta["headers"]],
+                entry.value,
+                route.segment.cache_control,
+                b"STALE" if stale else b"HIT",
+                head_only,
+            )
+            return
+        rendered = await self._render_once(key, route, params, make_request, dev)
+        await _send(
+            send,
+            rendered.status,
+            rendered.headers,
+            rendered.body,
+            route.segment.cache_control if rendered.storable else None,
+            b"MISS" if rendered.storable else None,
+            head_only,
+        )
+
+    async def _render_once(
+        self,
+        key: str,
+        route: RouteModule,
+        params: Params,
+        make_request: Callable[[], NextRequest],
+        dev: bool,
+    ) -> _Rendered:
+        """Run the handler, coalescing concurrent misses into one run."""
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(
+                self._render(key, route, params, make_request, dev)
+            )
+            self._inflight[key] = task
+            task.add_done_callback(lambda _: self._inflight.pop(key, None))
+        return await asyncio.shield(task)
+
+    def _regenerate_in_background(
+        self,
+        key: str,
+        route: RouteModule,
+        params: Params,
+        make_request: Callable[[], NextRequest],
+        dev: bool,
+    ) -> None:
+        if key in self._inflight:
+            return  # one regeneration at a time (no stampede)
+        task = asyncio.get_running_loop().create_task(
+            self._render_once(key, route, params, make_request, dev)
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _render(
+        self,
+        key: str,
+        route: RouteModule,
+        params: Params,
+        make_request: Callable[[], NextRequest],
+        dev: bool,
+    ) -> _Rendered:
+        started = self._clock()
+        answer = await dispatch(route, make_request(), params, dev=dev)
+        response = answer.response
+        body = await response.bytes()
+        headers = [pair for pair in response.raw_headers() if pair[0] != b"content-length"]
+        storable = (
+            200 <= response.status < 300
+            and response.status not in _NEVER_STORED
+            and not any(name == b"set-cookie" for name, _ in headers)
+        )
+        if storable:
+            entry = CacheEntry(
+                value=body,
+                meta={
+                    "status": response.status,
+                    "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers],
+                },
+                created_at=started,
+                revalidate=route.segment.interval,
+            )
+            await self._handler.set(key, entry)
+        elif response.status >= 500:
+            logger.error("%s: regeneration failed (status %d)", route.where, response.status)
+        return _Rendered(response.status, headers, body, storable)
+
+    async def close(self) -> None:
+        """Wait for background regenerations, then close the storage."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._handler.close()
+
+
+async def _send(
+    send: Send,
+    status: int,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes,
+    cache_control: str | None,
+    state: bytes | None,
+    head_only: bool,
+) -> None:
+    headers = [(k, v) for k, v in headers if k not in (b"cache-control", CACHE_HEADER)]
+    if cache_control is not None and state is not None:
+        headers += [(b"cache-control", cache_control.encode()), (CACHE_HEADER, state)]
+    response = Response(body, status=status, headers=_headers_to_str(headers))
+    await response.send_asgi(send, head_only=head_only)
+
+
+def _headers_to_str(headers: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]

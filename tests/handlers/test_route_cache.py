@@ -1,0 +1,246 @@
+"""The route cache: force-static and ISR GETs, as Next.js serves them."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from approute.app import App, create_app
+from approute.errors import ProjectError
+from approute.testing import TestClient
+from tests.conftest import ProjectFactory
+from tests.support.raw import wait_for
+
+COUNTED = """
+from pathlib import Path
+from approute import NextResponse
+
+dynamic = {dynamic!r}
+revalidate = {revalidate}
+COUNT = Path(__file__).with_name("count.txt")
+
+
+def GET(request):
+    n = int(COUNT.read_text()) + 1 if COUNT.exists() else 1
+    COUNT.write_text(str(n))
+    return NextResponse.json({{
+        "n": n,
+        "agent": request.headers.get("user-agent"),
+        "search": request.next_url.search,
+        "cookie": request.cookies.get("a") is not None,
+    }})
+
+
+def POST(request):
+    return NextResponse.json({{"post": True}})
+"""
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def app_with(
+    make_project: ProjectFactory, *, dynamic: str = "auto", revalidate: str = "None"
+) -> tuple[App, Clock]:
+    source = COUNTED.format(dynamic=dynamic, revalidate=revalidate)
+    root = make_project(
+        {"app/api/x/route.py": source, "approute.config.py": "cache_handler = 'memory'\n"}
+    )
+    app = create_app(root)
+    clock = Clock()
+    cache = app.pipeline._route_cache
+    assert cache is not None
+    cache._clock = clock
+    cache._handler._clock = clock  # type: ignore[attr-defined]
+    return app, clock
+
+
+def test_force_static_is_computed_once_and_served_from_the_cache(
+    make_project: ProjectFactory,
+) -> None:
+    app, _ = app_with(make_project, dynamic="force-static")
+    client = TestClient(app)
+    first = client.get("/api/x?q=1", headers={"user-agent": "probe", "cookie": "a=1"})
+    assert first.headers["x-approute-cache"] == "MISS"
+    assert first.headers["cache-control"] == "s-maxage=31536000"
+    # A force-static handler sees an empty request (Next.js).
+    assert first.json() == {"n": 1, "agent": None, "search": "", "cookie": False}
+    second = client.get("/api/x?other=2")
+    assert second.headers["x-approute-cache"] == "HIT"
+    assert second.json()["n"] == 1
+
+
+def test_other_methods_in_the_module_are_never_cached(make_project: ProjectFactory) -> None:
+    app, _ = app_with(make_project, dynamic="force-static")
+    client = TestClient(app)
+    response = client.post("/api/x")
+    assert response.json() == {"post": True}
+    assert "x-approute-cache" not in response.headers
+    assert "cache-control" not in response.headers
+
+
+def test_isr_serves_stale_then_regenerates_once(make_project: ProjectFactory) -> None:
+    app, clock = app_with(make_project, revalidate="60")
+    client = TestClient(app)
+    first = client.get("/api/x")
+    assert first.headers["x-approute-cache"] == "MISS"
+    assert first.headers["cache-control"] == "s-maxage=60, stale-while-revalidate=31535940"
+    assert client.get("/api/x").headers["x-approute-cache"] == "HIT"
+    clock.now += 61
+    stale = client.get("/api/x")
+    assert stale.headers["x-approute-cache"] == "STALE"
+    assert stale.json()["n"] == 1  # the stale copy, at once
+    # The background regeneration stored n=2; the next request is a fresh HIT.
+
+    def fresh() -> bool:
+        response = client.get("/api/x")
+        return response.headers["x-approute-cache"] == "HIT" and response.json()["n"] == 2
+
+    assert wait_for(fresh)
+
+
+@pytest.mark.parametrize(
+    ("dynamic", "revalidate"),
+    [
+        pytest.param("auto", "None", id="default-dynamic"),
+        pytest.param("force-dynamic", "60", id="force-dynamic"),
+        pytest.param("auto", "0", id="revalidate-0"),
+    ],
+)
+def test_dynamic_gets_carry_no_cache_headers(
+    make_project: ProjectFactory, dynamic: str, revalidate: str
+) -> None:
+    source = COUNTED.format(dynamic=dynamic, revalidate=revalidate)
+    root = make_project({"app/api/x/route.py": source})
+    client = TestClient(create_app(root))
+    first, second = client.get("/api/x"), client.get("/api/x")
+    assert second.json()["n"] == first.json()["n"] + 1
+    assert "x-approute-cache" not in second.headers
+
+
+def test_revalidate_false_is_static(make_project: ProjectFactory) -> None:
+    app, _ = app_with(make_project, revalidate="False")
+    client = TestClient(app)
+    client.get("/api/x")
+    assert client.get("/api/x").headers["x-approute-cache"] == "HIT"
+
+
+def test_a_response_setting_a_cookie_is_never_stored(make_project: ProjectFactory) -> None:
+    source = (
+        "from approute import NextResponse\n"
+        "dynamic = 'force-static'\n"
+        "def GET(request):\n"
+        "    response = NextResponse.json({'x': 1})\n"
+        "    response.cookies.set('s', '1')\n"
+        "    return response\n"
+    )
+    root = make_project({"app/api/x/route.py": source})
+    client = TestClient(create_app(root))
+    for _ in range(2):
+        response = client.get("/api/x")
+        assert "x-approute-cache" not in response.headers
+        assert "cache-control" not in response.headers
+
+
+def test_a_failing_regeneration_keeps_the_last_good_copy(
+    make_project: ProjectFactory, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    flag = tmp_path / "fail"
+    source = (
+        "from pathlib import Path\n"
+        "from approute import NextResponse\n"
+        "revalidate = 10\n"
+        "def GET(request):\n"
+        f"    if Path({str(flag)!r}).exists():\n"
+        "        raise RuntimeError('upstream down')\n"
+        "    return NextResponse.json({'ok': True})\n"
+    )
+    root = make_project(
+        {"app/api/x/route.py": source, "approute.config.py": "cache_handler = 'memory'\n"}
+    )
+    app = create_app(root)
+    clock = Clock()
+    assert app.pipeline._route_cache is not None
+    app.pipeline._route_cache._clock = clock
+    client = TestClient(app)
+    assert client.get("/api/x").json() == {"ok": True}
+    flag.touch()
+    clock.now += 3600
+    with caplog.at_level(logging.ERROR, logger="approute"):
+        for _ in range(3):
+            response = client.get("/api/x")
+            assert response.json() == {"ok": True}
+            assert response.headers["x-approute-cache"] == "STALE"
+        assert wait_for(lambda: "RuntimeError: upstream down" in caplog.text)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        pytest.param(
+            "dynamic = 'forcestatic'\n",
+            "app/api/x/route.py:1: dynamic must be one of",
+            id="dynamic",
+        ),
+        pytest.param(
+            "\nrevalidate = -5\n",
+            "app/api/x/route.py:2: revalidate must be False, 0",
+            id="negative",
+        ),
+        pytest.param("revalidate = True\n", "revalidate must be False, 0", id="true"),
+        pytest.param(
+            "dynamic_params = 'no'\n", "dynamic_params must be True or False", id="params"
+        ),
+    ],
+)
+def test_bad_segment_config_names_file_and_line(
+    make_project: ProjectFactory, source: str, message: str
+) -> None:
+    root = make_project({"app/api/x/route.py": source + "def GET(request):\n    pass\n"})
+    with pytest.raises(ProjectError, match=message):
+        create_app(root)
+
+
+def test_dev_mode_renders_on_demand(make_project: ProjectFactory) -> None:
+    source = COUNTED.format(dynamic="force-static", revalidate="None")
+    root = make_project({"app/api/x/route.py": source})
+    client = TestClient(create_app(root, dev=True))
+    assert client.get("/api/x").json()["n"] == 1
+    assert client.get("/api/x").json()["n"] == 2
+
+
+def test_fifty_concurrent_misses_run_the_handler_once(make_project: ProjectFactory) -> None:
+    import asyncio
+
+    from approute.testing import AsyncTestClient
+
+    source = (
+        "import asyncio\n"
+        "from pathlib import Path\n"
+        "from approute import NextResponse\n"
+        "dynamic = 'force-static'\n"
+        "COUNT = Path(__file__).with_name('count.txt')\n"
+        "async def GET(request):\n"
+        "    n = int(COUNT.read_text()) + 1 if COUNT.exists() else 1\n"
+        "    COUNT.write_text(str(n))\n"
+        "    await asyncio.sleep(0.05)  # a slow handler: every request arrives first\n"
+        "    return NextResponse.json({'n': n})\n"
+    )
+    root = make_project(
+        {"app/api/x/route.py": source, "approute.config.py": "cache_handler = 'memory'\n"}
+    )
+
+    async def main() -> list[int]:
+        async with AsyncTestClient(create_app(root)) as client:
+            responses = await asyncio.gather(*(client.get("/api/x") for _ in range(50)))
+        return [r.json()["n"] for r in responses]
+
+    assert asyncio.run(main()) == [1] * 50
+    assert (root / "app/api/x/count.txt").read_text() == "1"
