@@ -27,6 +27,9 @@ class RequestState:
     # Cookies set through cookies().set(...): merged into the handler's response.
     cookie_headers: Headers | None = None
     after: list[AfterTask] = field(default_factory=list)
+    # revalidate_path/revalidate_tag calls: (tag, expire_now), applied by the
+    # pipeline once the handler returns (Next.js: marked now, seen next visit).
+    revalidations: list[tuple[str, bool]] = field(default_factory=list)
 
     def response_cookies(self) -> ResponseCookies:
         """The pending ``Set-Cookie`` lines, created on first use."""

@@ -346,8 +346,11 @@ class Pipeline:
         )
         try:
             answer = await dispatch(route, request, match.params, dev=self._options.dev)
-            if answer.state is not None:
-                cycle.after.extend(answer.state.after)
+            state = answer.state
+            if state is not None:
+                cycle.after.extend(state.after)
+                if state.revalidations and route_cache is not None:
+                    await route_cache.revalidate(state.revalidations)
             await answer.response.send_asgi(cycle.send, head_only=answer.head_only)
         except Exception as error:  # a stream that failed half-way: log, drop
             logger.error(

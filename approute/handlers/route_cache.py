@@ -26,6 +26,7 @@ from typing import Any, Final
 from approute._types import Send
 from approute.cache.entry import CacheEntry
 from approute.cache.handler import CacheHandler
+from approute.cache.revalidate import path_tags
 from approute.handlers.context import Params
 from approute.handlers.dispatch import dispatch
 from approute.handlers.module import RouteModule
@@ -154,6 +155,7 @@ class RouteCache:
         if storable:
             entry = CacheEntry(
                 value=body,
+                tags=path_tags(key.removeprefix("route:")),
                 meta={
                     "status": response.status,
                     "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers],
@@ -165,6 +167,13 @@ class RouteCache:
         elif response.status >= 500:
             logger.error("%s: regeneration failed (status %d)", route.where, response.status)
         return _Rendered(response.status, headers, body, storable)
+
+    async def revalidate(self, revalidations: list[tuple[str, bool]]) -> None:
+        """Apply ``revalidate_path``/``revalidate_tag`` calls of a handler."""
+        for expire_now in (True, False):
+            tags = [tag for tag, now in revalidations if now is expire_now]
+            if tags:
+                await self._handler.revalidate_tag(tags, expire_now=expire_now)
 
     async def close(self) -> None:
         """Wait for background regenerations, then close the storage."""

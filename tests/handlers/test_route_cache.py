@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from approute.app import App, create_app
+from approute.cache import revalidate_path, revalidate_tag
 from approute.errors import ProjectError
 from approute.testing import TestClient
 from tests.conftest import ProjectFactory
@@ -244,3 +247,78 @@ def test_fifty_concurrent_misses_run_the_handler_once(make_project: ProjectFacto
 
     assert asyncio.run(main()) == [1] * 50
     assert (root / "app/api/x/count.txt").read_text() == "1"
+
+
+REVALIDATING = """
+from approute import NextResponse
+from approute.cache import revalidate_path
+
+
+{kind} POST(request):
+    revalidate_path({path!r}{layout})
+    return NextResponse.json({{"revalidated": True}})
+"""
+
+
+@pytest.mark.parametrize("kind", ["def", "async def"])
+@pytest.mark.parametrize(
+    ("path", "layout"),
+    [
+        pytest.param("/api/x", "", id="exact"),
+        pytest.param("/api", ", 'layout'", id="layout-ancestor"),
+        pytest.param("/", ", 'layout'", id="everything"),
+    ],
+)
+def test_revalidate_path_makes_the_next_get_regenerate(
+    make_project: ProjectFactory, kind: str, path: str, layout: str
+) -> None:
+    root = make_project(
+        {
+            "app/api/x/route.py": COUNTED.format(dynamic="force-static", revalidate="None"),
+            "app/api/revalidate/route.py": REVALIDATING.format(kind=kind, path=path, layout=layout),
+            "approute.config.py": "cache_handler = 'memory'\n",
+        }
+    )
+    client = TestClient(create_app(root))
+    assert client.get("/api/x").json()["n"] == 1
+    assert client.get("/api/x").headers["x-approute-cache"] == "HIT"
+    assert client.post("/api/revalidate").json() == {"revalidated": True}
+    again = client.get("/api/x")
+    assert again.headers["x-approute-cache"] == "MISS"
+    assert again.json()["n"] == 2
+
+
+def test_revalidate_path_of_another_path_leaves_the_entry(make_project: ProjectFactory) -> None:
+    root = make_project(
+        {
+            "app/api/x/route.py": COUNTED.format(dynamic="force-static", revalidate="None"),
+            "app/api/revalidate/route.py": REVALIDATING.format(
+                kind="def", path="/api/y", layout=""
+            ),
+            "approute.config.py": "cache_handler = 'memory'\n",
+        }
+    )
+    client = TestClient(create_app(root))
+    client.get("/api/x")
+    client.post("/api/revalidate")
+    assert client.get("/api/x").headers["x-approute-cache"] == "HIT"
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        pytest.param(lambda: revalidate_path("x"), "starting with '/'", id="path"),
+        pytest.param(lambda: revalidate_tag(""), "1 to 256 characters", id="tag"),
+        pytest.param(
+            lambda: revalidate_tag("t", {"expire": 5}), "'max' or {'expire': 0}", id="profile"
+        ),
+    ],
+)
+def test_revalidate_arguments_are_checked(call: Callable[[], None], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        call()
+
+
+def test_revalidate_outside_a_request_is_a_clear_error() -> None:
+    with pytest.raises(RuntimeError, match="outside a request scope"):
+        revalidate_tag("prices")
