@@ -27,6 +27,7 @@ and ``wait_until()`` work runs.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
@@ -74,6 +75,12 @@ logger = logging.getLogger("approute")
 _NO_FACTS: Final = RequestFacts([], "")
 
 
+def _params_key(params: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(
+        sorted((k, tuple(v) if isinstance(v, list) else str(v)) for k, v in params.items())
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class PipelineOptions:
     """Settings the pipeline reads on every request (fixed at startup)."""
@@ -98,6 +105,7 @@ class Pipeline:
         "_proxy",
         "_public",
         "_route_cache",
+        "_static_params",
         "_table",
     )
 
@@ -111,6 +119,7 @@ class Pipeline:
         route_cache: RouteCache | None = None,
     ) -> None:
         self._route_cache = route_cache
+        self._static_params: dict[Path, frozenset[tuple[tuple[str, Any], ...]]] = {}
         self._table = table
         self._dynamic = frozenset(r.file for r in table.routes if table.is_dynamic(r))
         self._public = public if public is not None and len(public) else None
@@ -324,6 +333,15 @@ class Pipeline:
 
     async def _run_route(self, match: RouteMatch, cycle: RequestCycle) -> None:
         route = self._modules[match.route.file]
+        segment = route.segment
+        # dynamic_params = False: only the params generate_static_params lists.
+        if (
+            not segment.dynamic_params
+            and segment.generate_static_params is not None
+            and _params_key(match.params) not in await self._listed_params(route)
+        ):
+            await send_not_found(cycle.send, cycle.head_only)
+            return
         route_cache = self._route_cache
         if (
             route_cache is not None
@@ -360,6 +378,19 @@ class Pipeline:
                 error,
                 exc_info=error,
             )
+
+    async def _listed_params(self, route: RouteModule) -> frozenset[tuple[tuple[str, Any], ...]]:
+        """``generate_static_params()``'s list, called once per route."""
+        listed = self._static_params.get(route.file)
+        if listed is None:
+            generate = route.segment.generate_static_params
+            result = generate() if generate is not None else []
+            if inspect.isawaitable(result):
+                result = await result
+            listed = self._static_params[route.file] = frozenset(
+                _params_key(params) for params in result
+            )
+        return listed
 
     def _middleware_matches(self, middleware: MiddlewareModule, cycle: RequestCycle) -> bool:
         matcher = middleware.matcher

@@ -322,3 +322,35 @@ def test_revalidate_arguments_are_checked(call: Callable[[], None], message: str
 def test_revalidate_outside_a_request_is_a_clear_error() -> None:
     with pytest.raises(RuntimeError, match="outside a request scope"):
         revalidate_tag("prices")
+
+
+@pytest.mark.parametrize("kind", ["def", "async def"])
+def test_dynamic_params_false_limits_params_to_generate_static_params(
+    make_project: ProjectFactory, kind: str
+) -> None:
+    source = (
+        "from approute import Response\n"
+        "dynamic_params = False\n"
+        f"{kind} generate_static_params():\n"
+        "    return [{'id': '1'}, {'id': '2'}]\n"
+        "def GET(request, ctx):\n"
+        "    return Response('item ' + ctx.params['id'])\n"
+    )
+    root = make_project({"app/api/items/[id]/route.py": source})
+    client = TestClient(create_app(root))
+    assert client.get("/api/items/2").text == "item 2"
+    assert client.get("/api/items/3").status_code == 404
+
+
+def test_dynamic_params_true_allows_other_params(make_project: ProjectFactory) -> None:
+    source = (
+        "from approute import Response\n"
+        "def generate_static_params():\n"
+        "    return [{'slug': ['a', 'b']}]\n"
+        "def GET(request, ctx):\n"
+        "    return Response('/'.join(ctx.params['slug']))\n"
+    )
+    root = make_project({"app/docs/[...slug]/route.py": source})
+    client = TestClient(create_app(root))
+    assert client.get("/docs/a/b").text == "a/b"
+    assert client.get("/docs/c").text == "c"
