@@ -354,3 +354,46 @@ def test_dynamic_params_true_allows_other_params(make_project: ProjectFactory) -
     client = TestClient(create_app(root))
     assert client.get("/docs/a/b").text == "a/b"
     assert client.get("/docs/c").text == "c"
+
+
+def test_fifty_concurrent_stale_requests_trigger_one_regeneration(
+    make_project: ProjectFactory,
+) -> None:
+    import asyncio
+
+    from approute.testing import AsyncTestClient
+
+    source = (
+        "import asyncio\n"
+        "from pathlib import Path\n"
+        "from approute import NextResponse\n"
+        "revalidate = 10\n"
+        "COUNT = Path(__file__).with_name('count.txt')\n"
+        "async def GET(request):\n"
+        "    n = int(COUNT.read_text()) + 1 if COUNT.exists() else 1\n"
+        "    COUNT.write_text(str(n))\n"
+        "    await asyncio.sleep(0.05)\n"
+        "    return NextResponse.json({'n': n})\n"
+    )
+    root = make_project(
+        {"app/api/x/route.py": source, "approute.config.py": "cache_handler = 'memory'\n"}
+    )
+    app = create_app(root)
+    clock = Clock()
+    assert app.pipeline._route_cache is not None
+    app.pipeline._route_cache._clock = clock
+
+    async def main() -> list[str]:
+        async with AsyncTestClient(app) as client:
+            await client.get("/api/x")  # MISS: n = 1
+            clock.now += 60
+            responses = await asyncio.gather(*(client.get("/api/x") for _ in range(50)))
+            # Bounded wait for the background regeneration to store n = 2.
+            for _ in range(500):
+                if (await client.get("/api/x")).json()["n"] == 2:
+                    break
+                await asyncio.sleep(0.01)
+        return [r.headers["x-approute-cache"] for r in responses]
+
+    assert asyncio.run(main()) == ["STALE"] * 50
+    assert (root / "app/api/x/count.txt").read_text() == "2"
