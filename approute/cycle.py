@@ -145,6 +145,13 @@ class RequestCycle:
         """The middleware changed the request: conditions see the new one."""
         self._facts = None
 
+    def url_path(self) -> str:
+        """The path the handler's URL shows: ``base_path`` + the current path."""
+        base = self.base_path
+        if not base:
+            return self.path
+        return base if self.path == "/" else base + self.path
+
     def request(
         self, raw_headers: list[tuple[bytes, bytes]], limits: RequestLimits, add_forwarded: bool
     ) -> NextRequest:
@@ -153,7 +160,7 @@ class RequestCycle:
         request = NextRequest.from_asgi(
             self.scope,
             self.channel,
-            path=base + self.path if base and self.path != "/" else (base or self.path),
+            path=self.url_path(),
             query=self.query,
             raw_headers=raw_headers,
             limits=limits,
@@ -170,7 +177,7 @@ class RequestCycle:
         request = NextRequest.from_asgi(
             self.scope,
             self.channel,
-            path=base + self.path if base and self.path != "/" else (base or self.path),
+            path=self.url_path(),
             query="",
             raw_headers=[],
             limits=limits,

@@ -7,7 +7,6 @@ whether each handler is async, how many arguments it takes, and the
 
 from __future__ import annotations
 
-import inspect
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any, Literal
 from approute.errors import ProjectError
 from approute.handlers.methods import HTTP_METHODS, allow_header
 from approute.handlers.segment import SegmentConfig, read_segment_config
+from approute.project.callables import is_async_callable, positional_shape
 
 __all__ = ["Handler", "RouteModule", "export_warnings", "read_route_module"]
 
@@ -55,13 +55,6 @@ class RouteModule:
         return frozenset(self.handlers)
 
 
-def _is_async(func: Callable[..., Any]) -> bool:
-    if inspect.iscoroutinefunction(func):
-        return True
-    call = getattr(func, "__call__", None)  # noqa: B004 - async callable objects
-    return call is not None and inspect.iscoroutinefunction(call)
-
-
 def _line(func: Callable[..., Any]) -> int | None:
     code = getattr(func, "__code__", None)
     return code.co_firstlineno if code is not None else None
@@ -72,34 +65,20 @@ def _arity(func: Callable[..., Any], name: str, where: str) -> int:
     them is a ``ProjectError`` naming the file and line."""
     line = _line(func)
     location = f"{where}:{line}" if line else where
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError):
+    shape = positional_shape(func)
+    if shape is None:
         return 2
-    positional = 0
-    required = 0
-    variadic = False
-    for parameter in signature.parameters.values():
-        if parameter.kind in (
-            parameter.POSITIONAL_ONLY,
-            parameter.POSITIONAL_OR_KEYWORD,
-        ):
-            positional += 1
-            if parameter.default is parameter.empty:
-                required += 1
-        elif parameter.kind is parameter.VAR_POSITIONAL:
-            variadic = True
-        elif parameter.kind is parameter.KEYWORD_ONLY and parameter.default is parameter.empty:
-            raise ProjectError(
-                f"{location}: {name} has a required keyword-only argument "
-                f"{parameter.name!r}; a handler takes (request) or (request, ctx)"
-            )
-    if required > 2:
+    if shape.required_keyword is not None:
         raise ProjectError(
-            f"{location}: {name} takes {required} required arguments; "
+            f"{location}: {name} has a required keyword-only argument "
+            f"{shape.required_keyword!r}; a handler takes (request) or (request, ctx)"
+        )
+    if shape.required > 2:
+        raise ProjectError(
+            f"{location}: {name} takes {shape.required} required arguments; "
             "a handler takes (request) or (request, ctx)"
         )
-    return 2 if variadic else min(positional, 2)
+    return 2 if shape.variadic else min(shape.positional, 2)
 
 
 def _handler(func: Any, name: str, where: str) -> Handler:
@@ -110,7 +89,7 @@ def _handler(func: Any, name: str, where: str) -> Handler:
     return Handler(
         func=func,
         method=name,
-        is_async=_is_async(func),
+        is_async=is_async_callable(func),
         arity=_arity(func, name, where),
     )
 

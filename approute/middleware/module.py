@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from approute.errors import ProjectError
 from approute.middleware.matcher import MiddlewareMatcher, compile_matcher
+from approute.project.callables import is_async_callable, positional_shape
 
 __all__ = ["MiddlewareModule", "read_middleware_module"]
 
@@ -27,22 +27,14 @@ class MiddlewareModule:
     matcher: MiddlewareMatcher
 
 
-def _positional_count(func: Callable[..., Any], where: str) -> int:
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError):
-        return 2
-    count = 0
-    required = 0
-    for parameter in signature.parameters.values():
-        if parameter.kind is parameter.VAR_POSITIONAL:
-            return 2
-        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
-            count += 1
-            required += parameter.default is parameter.empty
-    if required > 2 or count == 0:
+def _takes_event(func: Callable[..., Any], where: str) -> bool:
+    """Whether to pass ``(request, event)`` rather than ``(request)``."""
+    shape = positional_shape(func)
+    if shape is None or shape.variadic:
+        return True
+    if shape.required > 2 or shape.positional == 0:
         raise ProjectError(f"{where}: the middleware function takes (request) or (request, event)")
-    return min(count, 2)
+    return shape.positional >= 2
 
 
 def read_middleware_module(module: ModuleType, *, file: Path, where: str) -> MiddlewareModule:
@@ -56,15 +48,11 @@ def read_middleware_module(module: ModuleType, *, file: Path, where: str) -> Mid
         raise ProjectError(f"{where} must export a function named `{name}`{hint}")
     if not callable(func):
         raise ProjectError(f"{where}: `{name}` must be a function; got {type(func).__name__}")
-    call = getattr(func, "__call__", None)  # noqa: B004 - async callable objects
-    is_async = inspect.iscoroutinefunction(func) or (
-        call is not None and inspect.iscoroutinefunction(call)
-    )
     return MiddlewareModule(
         file=file,
         where=where,
         func=func,
-        is_async=is_async,
-        takes_event=_positional_count(func, where) == 2,
+        is_async=is_async_callable(func),
+        takes_event=_takes_event(func, where),
         matcher=compile_matcher(getattr(module, "config", None), where=where),
     )
