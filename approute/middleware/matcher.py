@@ -10,7 +10,7 @@ fully decoded matches (so ``/%61dmin`` is caught by ``/admin``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
@@ -35,6 +35,8 @@ class MiddlewareMatcher:
     """The compiled matcher; ``rules`` empty means "every request"."""
 
     rules: tuple[_Rule, ...]
+    # Whether any rule has has/missing conditions (set in __post_init__).
+    needs_request_data: bool = field(init=False, default=False)
 
     @property
     def matches_everything(self) -> bool:
@@ -65,10 +67,13 @@ class MiddlewareMatcher:
                 return True
         return False
 
-    @property
-    def needs_request_data(self) -> bool:
-        """Whether any rule has ``has``/``missing`` conditions."""
-        return any(rule.conditions is not None for rule in self.rules)
+    def __post_init__(self) -> None:
+        # Read on every request: decided once here.
+        object.__setattr__(
+            self,
+            "needs_request_data",
+            any(rule.conditions is not None for rule in self.rules),
+        )
 
 
 def _rule(item: Any, where: str, index: int) -> _Rule:
