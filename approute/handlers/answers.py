@@ -3,7 +3,7 @@ page, the 500 outside a handler, and headers added to whatever is sent."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Final
 
 from approute._types import Message, Send
@@ -72,7 +72,9 @@ def with_headers(
     """
     replaced = {name for name, _ in overrides if name != _SET_COOKIE}
 
-    async def wrapped(message: Message) -> None:
+    # A plain function handing back send's awaitable: no coroutine of its
+    # own for each message (it runs for every response the middleware touched).
+    def wrapped(message: Message) -> Awaitable[None]:
         if message["type"] == "http.response.start":
             headers: Pairs = list(message.get("headers", ()))
             if defaults:
@@ -81,6 +83,6 @@ def with_headers(
             if overrides:
                 headers = [(n, v) for n, v in headers if n not in replaced] + list(overrides)
             message = {**message, "headers": headers}
-        await send(message)
+        return send(message)
 
     return wrapped

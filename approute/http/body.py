@@ -1,12 +1,13 @@
 """The request body channel: the only reader of ASGI ``receive``.
 
-One pump task reads ``receive`` and hands body chunks to the request's
-readers, and notices ``http.disconnect`` so that a handler still running
-for a client that went away is cancelled. The pump starts at once for a
-request without a body (it then only waits for the disconnect), and on the
-first body read otherwise: calling ``receive`` makes uvicorn send
-``100 Continue``, which must not happen for a body refused by its
-``Content-Length`` (413 first).
+A whole-body ``read()`` receives in the reader's own task. A stream
+(``chunks()``) gets a pump task that reads ``receive`` and hands chunks
+over. Either way ``http.disconnect`` is noticed, so that a handler still
+running for a client that went away is cancelled: a request whose body is
+read (or that has none) is watched by a :class:`DisconnectWatch` once it has
+run a little while. ``receive`` is never called before the handler reads:
+that makes uvicorn send ``100 Continue``, which must not happen for a body
+refused by its ``Content-Length`` (413 first).
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from collections.abc import AsyncIterator, Callable
 from approute._types import Receive
 from approute.errors import BodyTooLarge, RequestError
 
-__all__ = ["WATCH_DELAY", "BodyChannel", "BodyTimeout", "ClientDisconnected", "parse_size"]
+__all__ = [
+    "WATCH_DELAY",
+    "BodyChannel",
+    "BodyTimeout",
+    "ClientDisconnected",
+    "DisconnectWatch",
+    "parse_size",
+]
 
 # Enough for a few network reads; more would let a handler that never reads
 # its body buffer it all in memory.
@@ -66,13 +74,16 @@ class BodyChannel:
         "_chunks",
         "_complete",
         "_content_length",
+        "_deadline",
+        "_loop",
         "_on_disconnect",
+        "_progress",
         "_pump",
         "_receive",
         "_timed_out",
         "_timeout",
-        "_timer",
         "_waiter",
+        "_watch",
         "consumed",
         "disconnected",
     )
@@ -93,7 +104,10 @@ class BodyChannel:
         self._complete = not has_body
         self._waiter: asyncio.Future[None] | None = None
         self._pump: asyncio.Task[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
+        self._watch: DisconnectWatch | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._deadline: asyncio.TimerHandle | None = None
+        self._progress = 0.0
         self._on_disconnect: Callable[[], None] | None = None
         self._timed_out = False
         self.consumed = False
@@ -104,30 +118,45 @@ class BodyChannel:
         """The declared ``Content-Length``, if the client sent one."""
         return self._content_length
 
-    def watch(self, on_disconnect: Callable[[], None], *, after: float = WATCH_DELAY) -> None:
+    def watch(
+        self,
+        on_disconnect: Callable[[], None],
+        *,
+        watch: DisconnectWatch | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
         """Call ``on_disconnect`` when the client goes away.
 
-        With a body the pump starts on the first read (see the module
-        docstring). Without one it starts ``after`` seconds in: most
-        requests are answered sooner, and a timer costs far less than a task
-        per request; a handler still running then (or a stream) is watched.
+        A body-less request, or one whose body was read, is watched once
+        ``watch`` (one shared by the app's requests; by default one for this
+        request) says it has run for a while: most requests are answered
+        sooner. A streamed body's pump watches from the first read.
+        ``loop`` is the running loop when the caller knows it already.
         """
         self._on_disconnect = on_disconnect
+        if watch is None:
+            watch = DisconnectWatch()
+        if loop is None:
+            loop = asyncio.get_running_loop()
+        self._watch = watch
+        self._loop = loop
         if self._complete:
-            self._timer = asyncio.get_running_loop().call_later(after, self._start)
+            watch.add(self, loop)
 
     def close(self) -> None:
         """Stop the pump (the response is done)."""
         self._on_disconnect = None
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        if self._watch is not None:
+            self._watch.discard(self)
+            self._watch = None
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
         if self._pump is not None:
             self._pump.cancel()
             self._pump = None
 
     def _start(self) -> None:
-        self._timer = None
         if self._pump is None:
             self._pump = asyncio.get_running_loop().create_task(self._run())
 
@@ -215,6 +244,8 @@ class BodyChannel:
             if limit is not None and len(buffered) > limit:
                 raise BodyTooLarge(f"request body is over the {limit} byte limit")
             return buffered
+        if self._pump is None and not self.consumed and not self._complete:
+            return await self._read_here(limit)
         parts: list[bytes] = []
         size = 0
         async for chunk in self.chunks():
@@ -224,3 +255,104 @@ class BodyChannel:
             parts.append(chunk)
         body = self._buffered = parts[0] if len(parts) == 1 else b"".join(parts)
         return body
+
+    async def _read_here(self, limit: int | None) -> bytes:
+        """``read()`` before anyone streamed: ``receive`` in the reader's own
+        task. A pump task and its hand-offs cost more than a small body; the
+        idle deadline is one timer per read, re-armed while data arrives."""
+        self.consumed = True
+        loop = self._loop or asyncio.get_running_loop()
+        task = asyncio.current_task(loop)
+        timeout = self._timeout
+        if timeout is not None and task is not None:
+            self._progress = loop.time()
+            self._deadline = loop.call_later(timeout, self._check_idle, task, loop, timeout)
+        receive = self._receive
+        parts: list[bytes] = []
+        size = 0
+        try:
+            while True:
+                message = await receive()
+                kind = message["type"]
+                if kind == "http.request":
+                    body = message.get("body", b"")
+                    if body:
+                        self._progress = loop.time()
+                        size += len(body)
+                        if limit is not None and size > limit:
+                            raise BodyTooLarge(f"request body is over the {limit} byte limit")
+                        parts.append(body)
+                    if not message.get("more_body", False):
+                        break
+                elif kind == "http.disconnect":
+                    self.disconnected = True
+                    raise ClientDisconnected("client disconnected while sending the body")
+        except asyncio.CancelledError:
+            if self._timed_out and task is not None:  # our deadline, not a cancel
+                task.uncancel()
+                raise BodyTimeout("timed out reading the request body") from None
+            raise
+        finally:
+            if self._deadline is not None:
+                self._deadline.cancel()
+                self._deadline = None
+        self._complete = True
+        body = self._buffered = parts[0] if len(parts) == 1 else b"".join(parts)
+        if self._on_disconnect is not None and self._watch is not None:
+            self._watch.add(self, loop)  # now watched as a body-less request
+        return body
+
+    def _check_idle(
+        self, task: asyncio.Task[object], loop: asyncio.AbstractEventLoop, timeout: float
+    ) -> None:
+        idle = loop.time() - self._progress
+        if idle >= timeout:
+            self._timed_out = True
+            self._deadline = None
+            task.cancel()
+        else:
+            self._deadline = loop.call_later(timeout - idle, self._check_idle, task, loop, timeout)
+
+
+class DisconnectWatch:
+    """Starts the disconnect pump of body-less requests still running
+    ``delay`` seconds in, with one loop timer for all of them: a timer per
+    request cost more than the rest of the request's channel."""
+
+    __slots__ = ("_delay", "_loop", "_pending", "_timer")
+
+    def __init__(self, delay: float = WATCH_DELAY) -> None:
+        self._delay = delay
+        self._loop: asyncio.AbstractEventLoop | None = None
+        # Insertion order is due order: one delay for all, a monotonic clock.
+        self._pending: dict[BodyChannel, float] = {}
+        self._timer: asyncio.TimerHandle | None = None
+
+    def add(self, channel: BodyChannel, loop: asyncio.AbstractEventLoop) -> None:
+        """Start ``channel``'s pump in ``delay`` seconds unless discarded first."""
+        if loop is not self._loop:  # a new loop (tests): the old one's are gone
+            self._loop = loop
+            self._pending.clear()
+            self._timer = None
+        self._pending[channel] = loop.time() + self._delay
+        if self._timer is None:
+            self._timer = loop.call_later(self._delay, self._sweep)
+
+    def discard(self, channel: BodyChannel) -> None:
+        """``channel``'s request is done: never start its pump."""
+        self._pending.pop(channel, None)
+
+    def _sweep(self) -> None:
+        self._timer = None
+        loop = self._loop
+        if loop is None:  # pragma: no cover - a timer only runs after add()
+            return
+        now = loop.time()
+        pending = self._pending
+        while pending:
+            channel, due = next(iter(pending.items()))
+            if due > now:
+                self._timer = loop.call_at(due, self._sweep)
+                return
+            del pending[channel]
+            channel._start()

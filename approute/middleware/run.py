@@ -92,7 +92,7 @@ def _redirect(response: Response, location: str, origin: str) -> Response:
 
 async def run_middleware(middleware: MiddlewareModule, request: NextRequest) -> MiddlewareOutcome:
     """Call the middleware; exceptions propagate (the pipeline answers 500)."""
-    event = NextFetchEvent(request.next_url.pathname)
+    event = NextFetchEvent._for_request(request)
     result = await _call(middleware, request, event)
     outcome = MiddlewareOutcome(pending=event.pending)
     if result is None:

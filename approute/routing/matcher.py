@@ -14,9 +14,9 @@ routes, and never explodes (BI-09: a 10 000-segment path).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from approute.http.paths import decode_segment
+from approute.http.paths import decode_segment, split_segments
 from approute.routing.scan import RouteFile
 from approute.routing.segments import SegmentKind
 
@@ -28,12 +28,12 @@ _STATIC = 1  # descending (or descended) into the static child
 _DYNAMIC = 2  # descending (or descended) into the dynamic child
 
 
-@dataclass(frozen=True, slots=True)
-class RouteMatch:
+class RouteMatch(NamedTuple):
     """A matched route and its decoded params.
 
     ``params`` maps ``[id]`` names to a ``str`` and catch-all names to a
     ``list[str]``; an optional catch-all that matched nothing is absent.
+    (A tuple: one is made per request, cheaper than a frozen dataclass.)
     """
 
     route: RouteFile
@@ -65,13 +65,14 @@ class RouteTrie:
     Expects routes that passed :func:`~approute.routing.validate.validate_routes`.
     """
 
-    __slots__ = ("_root", "_static")
+    __slots__ = ("_root", "_static", "_static_paths")
 
     def __init__(self, routes: Sequence[RouteFile]) -> None:
         self._root = _Node()
         # Whole-path hits for routes without a dynamic segment: the static
         # branch is always tried first, so if one matches exactly it wins.
         self._static: dict[tuple[str, ...], RouteFile] = {}
+        self._static_paths: dict[str, RouteFile] = {}
         for route in routes:
             self._add(route)
 
@@ -97,7 +98,19 @@ class RouteTrie:
                 return
         node.route = route
         if all(s.kind is SegmentKind.STATIC for s in route.segments):
-            self._static[tuple(s.value for s in route.segments)] = route
+            values = tuple(s.value for s in route.segments)
+            self._static[values] = route
+            path = "/" + "/".join(values)
+            self._static_paths[path] = route
+            if values:
+                self._static_paths[path + "/"] = route  # trailing_slash = True
+
+    def match_path(self, path: str) -> RouteMatch | None:
+        """:meth:`match` for a canonical path: a static route is one lookup."""
+        hit = self._static_paths.get(path)
+        if hit is not None:
+            return RouteMatch(hit, {})
+        return self.match(split_segments(path))
 
     def match(self, segments: Sequence[str]) -> RouteMatch | None:
         """The most specific route for raw ``segments``, or None.

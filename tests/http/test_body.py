@@ -12,7 +12,13 @@ import pytest
 from approute._types import Message
 from approute.app import create_app
 from approute.errors import BodyTooLarge, RequestError
-from approute.http.body import BodyChannel, BodyTimeout, ClientDisconnected, parse_size
+from approute.http.body import (
+    BodyChannel,
+    BodyTimeout,
+    ClientDisconnected,
+    DisconnectWatch,
+    parse_size,
+)
 from tests.conftest import ProjectFactory
 
 
@@ -242,6 +248,77 @@ def test_watch_with_a_body_waits_for_the_first_read() -> None:
             for _ in range(20):
                 await asyncio.sleep(0)
             assert receive.calls == 0  # no "100 Continue" before the handler reads
+            body = await channel.read(10)
+            await _wait_for_call(called)
+            return body
+        finally:
+            channel.close()
+
+    assert run(scenario()) == b"body"
+
+
+def test_one_shared_watch_starts_every_request_still_running() -> None:
+    """The app's DisconnectWatch: one timer for many requests; a request
+    answered before the delay is never watched, the others all are."""
+
+    async def scenario() -> tuple[bool, int]:
+        watch = DisconnectWatch(delay=0.01)
+        loop = asyncio.get_running_loop()
+        called = {name: asyncio.Event() for name in "abc"}
+        receives = {name: Receive([DISCONNECT]) for name in "abc"}
+        channels = {name: channel_for(receives[name], has_body=False) for name in "abc"}
+        for name in "abc":
+            channels[name].watch(called[name].set, watch=watch, loop=loop)
+        channels["b"].close()  # answered in time
+        try:
+            await _wait_for_call(called["a"])
+            await _wait_for_call(called["c"])
+        finally:
+            for channel in channels.values():
+                channel.close()
+        return called["b"].is_set(), receives["b"].calls
+
+    assert run(scenario()) == (False, 0)
+
+
+def test_shared_watch_rearms_for_requests_that_come_later() -> None:
+    async def scenario() -> None:
+        watch = DisconnectWatch(delay=0.01)
+        loop = asyncio.get_running_loop()
+        for _ in range(3):  # each one after the previous sweep ran
+            called = asyncio.Event()
+            channel = channel_for(Receive([DISCONNECT]), has_body=False)
+            channel.watch(called.set, watch=watch, loop=loop)
+            try:
+                await _wait_for_call(called)
+            finally:
+                channel.close()
+
+    run(scenario())
+
+
+def test_a_slow_but_steady_body_is_not_timed_out() -> None:
+    """The body deadline is an idle deadline: each chunk re-arms it."""
+
+    async def receive() -> Message:
+        nonlocal sent
+        await asyncio.sleep(0.04)
+        sent += 1
+        return request_message(b"x", sent < 8)
+
+    sent = 0
+    channel = BodyChannel(receive, has_body=True, content_length=None, timeout=0.15)
+    assert run(read(channel, None)) == b"x" * 8  # 8 chunks: longer than one deadline
+
+
+def test_a_read_body_is_then_watched_for_the_disconnect() -> None:
+    receive = Receive([request_message(b"body", False), DISCONNECT])
+    channel = channel_for(receive, content_length=4)
+
+    async def scenario() -> bytes:
+        called = asyncio.Event()
+        channel.watch(called.set, watch=DisconnectWatch(delay=0.01))
+        try:
             body = await channel.read(10)
             await _wait_for_call(called)
             return body

@@ -122,6 +122,19 @@ def test_no_matcher_runs_on_every_request_including_404(make_project: ProjectFac
     assert missing.headers["x-seen"] == "/nope"
 
 
+def test_event_page_is_the_request_pathname(make_project: ProjectFactory) -> None:
+    source = (
+        "from approute import NextResponse\n"
+        "def middleware(request, event):\n"
+        "    response = NextResponse.next()\n"
+        "    response.headers.set('x-page', event.page)\n"
+        "    return response\n"
+    )
+    client = project(make_project, **{"middleware.py": source})
+    assert client.get("/nope/%61?x=1").headers["x-page"] == "/nope/%61"
+    assert client.get("/").headers["x-page"] == "/"
+
+
 def test_none_continues_to_the_route(make_project: ProjectFactory) -> None:
     client = project(
         make_project, **{"middleware.py": "def middleware(request):\n    return None\n"}
