@@ -1,6 +1,7 @@
-"""The state of the request being handled, behind ``headers()``, ``cookies()``
-and ``after()``: one ``ContextVar``, so it works in async handlers and in the
-worker thread of a sync one (the context is copied there)."""
+"""The state of the request being handled, behind ``headers()``, ``cookies()``,
+``draft_mode()``, ``after()``, ``@cached`` and ``fetch``: one ``ContextVar``,
+so it works in async handlers and in the worker thread of a sync one (the
+context is copied there)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ class RequestState:
     """What one request's handler may read and leave behind."""
 
     request: NextRequest
+    # The app's data cache (an ``approute.cache.data.DataCache``; typed
+    # ``object`` because this module sits below ``approute.cache``). None:
+    # ``@cached`` and ``fetch`` call through.
+    cache: object | None = None
     in_handler: bool = True
     # Cookies set through cookies().set(...): merged into the handler's response.
     cookie_headers: Headers | None = None

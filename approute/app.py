@@ -13,11 +13,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from approute._types import Receive, Scope, Send
+from approute.cache.data import DataCache
 from approute.cache.select import cache_handler_from_config
 from approute.config.load import load_config
 from approute.errors import ProjectError
 from approute.handlers.module import RouteModule, read_route_module
-from approute.handlers.route_cache import RouteCache
+from approute.handlers.route_cache import PrerenderedEntries, RouteCache
 from approute.http.body import parse_size
 from approute.http.forms import FormLimits
 from approute.http.request import RequestLimits
@@ -37,7 +38,7 @@ logger = logging.getLogger("approute")
 class App:
     """An approute project as an ASGI application."""
 
-    __slots__ = ("middleware", "modules", "options", "pipeline", "root", "table")
+    __slots__ = ("data_cache", "middleware", "modules", "options", "pipeline", "root", "table")
 
     def __init__(
         self,
@@ -48,13 +49,17 @@ class App:
         middleware: MiddlewareModule | None = None,
         public: PublicFiles | None = None,
         route_cache: RouteCache | None = None,
+        data_cache: DataCache | None = None,
     ) -> None:
         self.root = root
         self.table = table
         self.modules = modules
         self.options = options
         self.middleware = middleware
-        self.pipeline = Pipeline(table, modules, options, middleware, public, route_cache)
+        self.data_cache = data_cache  # approute build prerenders with it
+        self.pipeline = Pipeline(
+            table, modules, options, middleware, public, route_cache, data_cache
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -124,10 +129,15 @@ def create_app(
     dev: bool = False,
     body_size_limit: int | str | None = None,
     body_timeout: float | None = 30.0,
+    build_id: str | None = None,
+    prerendered: PrerenderedEntries | None = None,
 ) -> App:
     """Load the project at ``root`` into an ASGI app.
 
-    ``body_size_limit`` overrides the config file's. Raises ``ProjectError``
+    ``body_size_limit`` overrides the config file's. ``build_id`` and
+    ``prerendered`` come from ``approute build``'s output
+    (``approute.build.app_from_build``): route cache keys under the build id,
+    misses seeded with the prerendered copies. Raises ``ProjectError``
     (naming file and line) when the project is wrong.
     """
     root_path = Path(root).resolve()
@@ -163,14 +173,19 @@ def create_app(
     limit = config.body_size_limit if body_size_limit is None else body_size_limit
     limits = replace(_limits(limit), body_timeout=body_timeout)
     options = PipelineOptions(dev=dev, limits=limits, config=config)
+    # One store for routes and data, so one revalidate_tag reaches both
+    # (creating it opens no file or connection). next dev renders routes on
+    # demand but keeps the data cache (fetch, @cached).
+    handler = cache_handler_from_config(
+        config.cache_handler, cache_dir=root_path / ".approute" / "cache"
+    )
+    data_cache = DataCache(handler, root=root_path, dev=dev)
     route_cache = None
     if not dev and any(module.segment.cached for module in modules.values()):
-        # next dev renders everything on demand; production caches.
-        handler = cache_handler_from_config(
-            config.cache_handler, cache_dir=root_path / ".approute" / "cache"
+        route_cache = RouteCache(
+            handler, build_id=build_id, prerendered=prerendered, data=data_cache
         )
-        route_cache = RouteCache(handler)
-    return App(root_path, table, modules, options, middleware, public, route_cache)
+    return App(root_path, table, modules, options, middleware, public, route_cache, data_cache)
 
 
 def _check_public_conflicts(public: PublicFiles, table: RouteTable, root: Path) -> None:

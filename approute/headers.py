@@ -1,13 +1,14 @@
-"""``headers()`` and ``cookies()`` for the current request, as ``next/headers``.
+"""``headers()``, ``cookies()`` and ``draft_mode()`` for the current request,
+as ``next/headers``.
 
-    from approute.headers import cookies, headers
+    from approute.headers import cookies, draft_mode, headers
 
     def GET(request):
         agent = headers().get("user-agent")
         cookies().set("seen", "1")          # added to this handler's response
-        return NextResponse.json({"agent": agent})
+        return NextResponse.json({"agent": agent, "draft": draft_mode().is_enabled})
 
-Both work in sync and async handlers (through ``contextvars``) and raise a
+They work in sync and async handlers (through ``contextvars``) and raise a
 clear ``RuntimeError`` outside a request.
 """
 
@@ -18,10 +19,12 @@ from datetime import datetime
 from typing import Literal
 
 from approute._scope import RequestState, current_state
+from approute.cache.data import DataCache
+from approute.cache.draft import DRAFT_COOKIE
 from approute.http.cookies import Cookie, ResponseCookie
 from approute.http.headers import Headers
 
-__all__ = ["RequestCookieStore", "cookies", "headers"]
+__all__ = ["DraftMode", "RequestCookieStore", "cookies", "draft_mode", "headers"]
 
 
 def headers() -> Headers:
@@ -32,6 +35,68 @@ def headers() -> Headers:
 def cookies() -> RequestCookieStore:
     """The current request's cookies; ``set``/``delete`` reach the response."""
     return RequestCookieStore(current_state("cookies()"))
+
+
+def draft_mode() -> DraftMode:
+    """The current request's draft mode: ``is_enabled``, ``enable()``, ``disable()``.
+
+    With draft mode enabled (the ``__prerender_bypass`` cookie, set by
+    ``enable()``), cached routes run their handler for this request and the
+    data cache is bypassed: preview unpublished content live.
+    """
+    return DraftMode(current_state("draft_mode()"))
+
+
+class DraftMode:
+    """Draft mode for one request (Next.js ``draftMode()``)."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, state: RequestState) -> None:
+        self._state = state
+
+    def _cache(self, action: str) -> DataCache:
+        cache = self._state.cache
+        if not isinstance(cache, DataCache):
+            raise RuntimeError(f"draft_mode().{action} needs an approute app handling the request")
+        return cache
+
+    @property
+    def is_enabled(self) -> bool:
+        """Whether this request is in draft mode (as changed by ``enable()``/``disable()``)."""
+        cache = self._state.cache
+        if not isinstance(cache, DataCache):
+            return False
+        cookie = RequestCookieStore(self._state).get(DRAFT_COOKIE)
+        return cookie is not None and cache.draft.matches(cookie.value)
+
+    def enable(self) -> None:
+        """Set the draft cookie on the handler's response (then redirect, as
+        Next.js advises): HttpOnly, ``Path=/``, ``SameSite=None; Secure`` in
+        production, ``SameSite=Lax`` in ``approute dev`` (plain http)."""
+        cache = self._cache("enable()")
+        self._writable("enable()")
+        RequestCookieStore(self._state).set(
+            DRAFT_COOKIE,
+            cache.draft.value(),
+            http_only=True,
+            path="/",
+            secure=not cache.dev,
+            same_site="lax" if cache.dev else "none",
+        )
+
+    def disable(self) -> None:
+        """Delete the draft cookie."""
+        self._cache("disable()")
+        self._writable("disable()")
+        RequestCookieStore(self._state).delete(DRAFT_COOKIE)
+
+    def _writable(self, action: str) -> None:
+        if not self._state.in_handler:
+            raise RuntimeError(f"draft_mode().{action} can only be called in a route handler")
+
+    def __repr__(self) -> str:
+        return f"DraftMode(is_enabled={self.is_enabled})"
 
 
 class RequestCookieStore:

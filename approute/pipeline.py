@@ -29,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import threading
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import Any, Final
 
 from approute._scope import AfterTask
 from approute._types import Receive, Scope, Send
+from approute.cache.data import DataCache
 from approute.config.load import ProjectConfig
 from approute.config.rules import RequestFacts, RewriteRule
 from approute.cycle import (
@@ -56,10 +58,10 @@ from approute.handlers.answers import (
 from approute.handlers.dispatch import dispatch, request_error_response
 from approute.handlers.module import RouteModule
 from approute.handlers.route_cache import RouteCache
-from approute.http.body import BodyChannel
+from approute.http.body import BodyChannel, DisconnectWatch
 from approute.http.compression import accepts_gzip, gzip_send
 from approute.http.headers import Headers
-from approute.http.paths import normalize_path, split_segments
+from approute.http.paths import normalize_path
 from approute.http.proxy import UpstreamProxy
 from approute.http.request import RequestLimits
 from approute.middleware.module import MiddlewareModule
@@ -72,7 +74,9 @@ __all__ = ["Pipeline", "PipelineOptions", "send_server_error"]
 
 logger = logging.getLogger("approute")
 
-_NO_FACTS: Final = RequestFacts([], "")
+
+# Raw paths remembered with their canonical form (see _remember_canonical).
+_CANONICAL_PATHS: Final = 4096
 
 
 def _params_key(params: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
@@ -97,8 +101,15 @@ class Pipeline:
 
     __slots__ = (
         "_after_tasks",
+        "_canonical",
         "_config",
+        "_data_cache",
+        "_disconnect_watch",
         "_dynamic",
+        "_external_outside_base_path",
+        "_has_rules",
+        "_loop",
+        "_loop_thread",
         "_middleware",
         "_modules",
         "_options",
@@ -117,8 +128,10 @@ class Pipeline:
         middleware: MiddlewareModule | None = None,
         public: PublicFiles | None = None,
         route_cache: RouteCache | None = None,
+        data_cache: DataCache | None = None,
     ) -> None:
         self._route_cache = route_cache
+        self._data_cache = data_cache
         self._static_params: dict[Path, frozenset[tuple[tuple[str, Any], ...]]] = {}
         self._table = table
         self._dynamic = frozenset(r.file for r in table.routes if table.is_dynamic(r))
@@ -129,58 +142,77 @@ class Pipeline:
         self._middleware = middleware
         self._proxy = UpstreamProxy()
         self._after_tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
+        self._disconnect_watch = DisconnectWatch()
+        self._canonical: dict[bytes, str] = {}
+        self._has_rules = options.config.has_rules
+        self._external_outside_base_path = options.config.external_outside_base_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # One function for the whole request: every await costs. A
+        # RequestError from any stage is answered with its 4xx on ``send``.
+        out = send  # what answers: wrapped for gzip and config headers
         try:
-            await self._handle(scope, receive, send)
+            options = self._options
+            config = self._config
+            head = self._check_head(scope)
+            raw_headers = head.raw
+            query_bytes: bytes = scope.get("query_string", b"")
+            raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
+            full_path = self._canonical.get(raw_path)
+            if full_path is None:
+                normalized = normalize_path(
+                    raw_path,
+                    query_bytes,
+                    trailing_slash=config.trailing_slash,
+                    base_path=config.base_path,
+                )
+                if normalized.redirect is not None:
+                    await send_router_redirect(send, normalized.redirect, 308)
+                    return
+                full_path = normalized.path
+                self._remember_canonical(raw_path, full_path)
+            if query_bytes.count(b"&") >= options.limits.max_query_params:
+                raise BadRequest("too many query parameters")
+            path = strip_base_path(full_path, config.base_path)
+            if head.gzip and config.compress and scope["method"] != "HEAD":
+                out = gzip_send(out)
+            if self._has_rules:
+                query = query_bytes.decode("latin-1")
+                facts = RequestFacts(raw_headers, query)
+                if config.redirects and await self._config_redirect(
+                    out, path, full_path, query, facts
+                ):
+                    return
+                overrides = self._config_headers(path, full_path, facts)
+                if overrides:
+                    out = with_headers(out, overrides=overrides)
+            if path is None and not self._external_outside_base_path:
+                await send_not_found(out, scope["method"] == "HEAD")
+                return
+            channel = BodyChannel(
+                receive,
+                has_body=head.chunked or bool(head.content_length),
+                content_length=head.content_length,
+                timeout=options.limits.body_timeout,
+            )
+            loop, task = self._running_task()
+            cycle = RequestCycle(
+                task,
+                scope,
+                channel,
+                out,
+                path,
+                full_path,
+                query_bytes,
+                raw_headers,
+                config.base_path,
+            )
+            channel.watch(cycle.on_disconnect, watch=self._disconnect_watch, loop=loop)
         except RequestError as error:
             await request_error_response(error).send_asgi(send)
-
-    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        options = self._options
-        config = self._config
-        head = self._check_head(scope)
-        raw_headers = head.raw
-        query_bytes: bytes = scope.get("query_string", b"")
-        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8")
-        normalized = normalize_path(
-            raw_path, query_bytes, trailing_slash=config.trailing_slash, base_path=config.base_path
-        )
-        if normalized.redirect is not None:
-            await send_router_redirect(send, normalized.redirect, 308)
             return
-        if query_bytes.count(b"&") >= options.limits.max_query_params:
-            raise BadRequest("too many query parameters")
-        full_path = normalized.path
-        path = strip_base_path(full_path, config.base_path)
-        if head.gzip and config.compress and scope["method"] != "HEAD":
-            send = gzip_send(send)
-        if config.has_rules:
-            query = query_bytes.decode("latin-1")
-            facts = RequestFacts(raw_headers, query)
-            if config.redirects and await self._config_redirect(
-                send, path, full_path, query, facts
-            ):
-                return
-            overrides = self._config_headers(path, full_path, facts)
-            if overrides:
-                send = with_headers(send, overrides=overrides)
-        if path is None and not config.external_outside_base_path:
-            await send_not_found(send, scope["method"] == "HEAD")
-            return
-        channel = BodyChannel(
-            receive,
-            has_body=head.chunked or bool(head.content_length),
-            content_length=head.content_length,
-            timeout=options.limits.body_timeout,
-        )
-        task = asyncio.current_task()
-        if task is None:  # pragma: no cover - ASGI servers always run us in a task
-            raise RuntimeError("approute must run inside an asyncio task")
-        cycle = RequestCycle(
-            task, scope, channel, send, path, full_path, query_bytes, raw_headers, config.base_path
-        )
-        channel.watch(cycle.on_disconnect)
         try:
             await self._serve(cycle)
         except asyncio.CancelledError:
@@ -188,6 +220,8 @@ class Pipeline:
                 raise
             task.uncancel()
             logger.info("%s: client disconnected; request cancelled", cycle.path)
+        except RequestError as error:
+            await request_error_response(error).send_asgi(send)
         finally:
             cycle.done = True
             channel.close()
@@ -195,6 +229,38 @@ class Pipeline:
                 request.close()
         if cycle.after:
             self._run_after(cycle.path, cycle.after)
+
+    def _remember_canonical(self, raw_path: bytes, path: str) -> None:
+        """Remember a raw path that needs no redirect: most requests repeat
+        a few paths, and a lookup is a tenth of normalising. Bounded: the
+        table starts over when full (a client sending endless new paths
+        costs a little memory, never a lot)."""
+        canonical = self._canonical
+        if len(canonical) >= _CANONICAL_PATHS:
+            canonical.clear()
+        canonical[raw_path] = path
+
+    def _running_task(self) -> tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]:
+        """The running loop and task, for the disconnect watch.
+
+        ``asyncio.get_running_loop()`` (also inside ``current_task()``) makes
+        a ``getpid()`` system call on Python 3.11, which profiles showed as
+        a fifth of a small request's CPU; the loop is remembered instead.
+        It is trusted only in the thread it was seen in, where at most one
+        loop runs at a time: ``current_task(loop)`` is None there unless that
+        loop is the running one (a test's previous loop falls through).
+        """
+        loop = self._loop
+        if loop is not None and self._loop_thread == threading.get_ident():
+            task = asyncio.current_task(loop)
+            if task is not None:
+                return loop, task
+        loop = self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        task = asyncio.current_task(loop)
+        if task is None:  # pragma: no cover - ASGI servers always run us in a task
+            raise RuntimeError("approute must run inside an asyncio task")
+        return loop, task
 
     def _config_headers(
         self, path: str | None, full_path: str, facts: RequestFacts
@@ -254,7 +320,7 @@ class Pipeline:
                     return
         if self._public is not None and await self._serve_file(route_path, cycle):
             return
-        match = self._table.match(split_segments(route_path))
+        match = self._table.match_path(route_path)
         if match is not None and match.route.file not in self._dynamic:
             await self._run_route(match, cycle)
             return
@@ -291,7 +357,7 @@ class Pipeline:
                 return True
             if await self._serve_file(rewritten, cycle):
                 return True
-            found = self._table.match(split_segments(rewritten))
+            found = self._table.match_path(rewritten)
             if found is not None:
                 await self._run_route(found, cycle)
                 return True
@@ -343,11 +409,14 @@ class Pipeline:
             await send_not_found(cycle.send, cycle.head_only)
             return
         route_cache = self._route_cache
+        data_cache = self._data_cache
         if (
             route_cache is not None
             and route.segment.cached
             and cycle.scope["method"] in ("GET", "HEAD")
             and "GET" in route.handlers
+            # Draft mode bypasses the route cache: the handler runs (Next.js).
+            and (data_cache is None or not data_cache.draft.in_headers(cycle.raw_headers))
         ):
             await route_cache.respond(
                 route,
@@ -363,12 +432,14 @@ class Pipeline:
             cycle.raw_headers, self._options.limits, cycle.add_forwarded
         )
         try:
-            answer = await dispatch(route, request, match.params, dev=self._options.dev)
+            answer = await dispatch(
+                route, request, match.params, dev=self._options.dev, cache=data_cache
+            )
             state = answer.state
             if state is not None:
                 cycle.after.extend(state.after)
-                if state.revalidations and route_cache is not None:
-                    await route_cache.revalidate(state.revalidations)
+                if state.revalidations and data_cache is not None:
+                    await data_cache.revalidate(state.revalidations)
             await answer.response.send_asgi(cycle.send, head_only=answer.head_only)
         except Exception as error:  # a stream that failed half-way: log, drop
             logger.error(
@@ -394,9 +465,9 @@ class Pipeline:
 
     def _middleware_matches(self, middleware: MiddlewareModule, cycle: RequestCycle) -> bool:
         matcher = middleware.matcher
-        if matcher.matches_everything:
-            return True
-        facts = cycle.facts() if matcher.needs_request_data else _NO_FACTS
+        if not matcher.needs_request_data:
+            return matcher.matches_path(cycle.path)
+        facts = cycle.facts()
         return matcher.matches(
             cycle.path,
             headers=facts.headers,
@@ -500,3 +571,5 @@ class Pipeline:
         await self._proxy.close()
         if self._route_cache is not None:
             await self._route_cache.close()
+        if self._data_cache is not None:
+            await self._data_cache.close()

@@ -122,16 +122,11 @@ def test_module_public_classes_and_functions_have_docstrings(module_name: str) -
     [
         pytest.param("approute.headers", "headers", id="headers-headers"),
         pytest.param("approute.headers", "cookies", id="headers-cookies"),
-        pytest.param(
-            "approute.headers",
-            "draft_mode",
-            id="headers-draft-mode",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="approute bug: SPEC §3 lists draft_mode in approute.headers; "
-                "it is not implemented",
-            ),
-        ),
+        pytest.param("approute.headers", "draft_mode", id="headers-draft-mode"),
+        pytest.param("approute.cache", "cached", id="cache-cached"),
+        pytest.param("approute.cache", "revalidate_tag", id="cache-revalidate-tag"),
+        pytest.param("approute.cache", "revalidate_path", id="cache-revalidate-path"),
+        pytest.param("approute.fetch", "fetch", id="fetch-fetch"),
         pytest.param("approute.navigation", "redirect", id="navigation-redirect"),
         pytest.param("approute.navigation", "permanent_redirect", id="navigation-permanent"),
         pytest.param("approute.navigation", "not_found", id="navigation-not-found"),

@@ -1,14 +1,19 @@
-"""Caching, as ``next/cache``: ``revalidate_path`` and ``revalidate_tag``,
-and the storage behind the route cache (SPEC §6).
+"""Caching, as ``next/cache``: ``@cached``, ``revalidate_path`` and
+``revalidate_tag``, and the storage behind the route and data caches (SPEC §6).
 
-    from approute.cache import revalidate_path
+    from approute.cache import cached, revalidate_tag
+
+    @cached(tags=["prices"], revalidate=60)
+    async def load_prices() -> list[dict]:
+        return await db.prices()
 
     async def POST(request):
         await save(await request.json())
-        revalidate_path("/api/prices")      # the next GET regenerates (MISS)
+        revalidate_tag("prices")            # stale now; refreshed on next use
         return NextResponse.json({"ok": True})
 """
 
+from approute.cache.cached import cached
 from approute.cache.entry import CacheEntry, CacheFormatError
 from approute.cache.filesystem import FilesystemCacheHandler
 from approute.cache.handler import CacheHandler
@@ -29,6 +34,7 @@ __all__ = [
     "MemoryCacheHandler",
     "RedisCacheHandler",
     "cache_handler_from_config",
+    "cached",
     "path_tags",
     "revalidate_path",
     "revalidate_tag",

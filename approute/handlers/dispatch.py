@@ -12,6 +12,7 @@ from typing import Any
 import anyio.to_thread
 
 from approute._scope import RequestState, request_state
+from approute.cache.data import DataCache
 from approute.errors import HTTPStatusSignal, RedirectSignal, RequestError
 from approute.handlers.context import Params, RouteContext
 from approute.handlers.module import Handler, RouteModule
@@ -105,9 +106,15 @@ def _to_response(result: Any, route: RouteModule, method: str) -> Response:
 
 
 async def dispatch(
-    route: RouteModule, request: NextRequest, params: Params, *, dev: bool = False
+    route: RouteModule,
+    request: NextRequest,
+    params: Params,
+    *,
+    dev: bool = False,
+    cache: DataCache | None = None,
 ) -> Dispatch:
-    """Answer ``request`` with ``route``'s handler for its method."""
+    """Answer ``request`` with ``route``'s handler for its method; ``cache``
+    is the app's data cache (``@cached``, ``fetch``, ``draft_mode()``)."""
     method = request.method
     handler = route.handlers.get(method)
     head_only = method == "HEAD"
@@ -118,7 +125,7 @@ async def dispatch(
             return Dispatch(Response(status=204, headers={"allow": route.allow}), None, False)
         else:
             return Dispatch(method_not_allowed(route.allow), None, False)
-    state = RequestState(request)
+    state = RequestState(request, cache)
     token = request_state.set(state)
     try:
         response = _to_response(await _call(handler, request, params), route, method)

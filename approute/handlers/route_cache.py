@@ -12,6 +12,12 @@ A cached handler always sees an empty request (no headers, cookies or
 query): a copy served to everybody must not depend on one client. A
 response that sets a cookie, a 204 or a non-2xx status is never stored, and
 is sent without the cache headers (CVE-2025-49826, SPEC §6).
+
+Under ``approute start`` the paths ``approute build`` prerendered seed the
+cache: on a miss, the build's copy is stored and served (its age counts from
+the build, as Next.js's prerendered ``.body``/``.meta`` files); route keys are
+namespaced by the build id, so a shared Redis never serves one build's
+entries to another.
 """
 
 from __future__ import annotations
@@ -19,21 +25,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from approute._types import Send
+from approute.cache.data import DataCache
 from approute.cache.entry import CacheEntry
 from approute.cache.handler import CacheHandler
 from approute.cache.revalidate import path_tags
+from approute.cache.tags import collecting
 from approute.handlers.context import Params
 from approute.handlers.dispatch import dispatch
 from approute.handlers.module import RouteModule
 from approute.http.request import NextRequest
 from approute.http.response import Response
 
-__all__ = ["CACHE_HEADER", "RouteCache"]
+__all__ = ["CACHE_HEADER", "PrerenderedEntries", "RouteCache"]
 
 logger = logging.getLogger("approute")
 
@@ -49,14 +57,66 @@ class _Rendered:
     storable: bool
 
 
-class RouteCache:
-    """Serves cached GETs from a :class:`CacheHandler`; one per app."""
+class PrerenderedEntries(Protocol):
+    """The responses ``approute build`` prerendered, by canonical path."""
 
-    __slots__ = ("_clock", "_handler", "_inflight", "_tasks")
+    async def get(self, path: str) -> CacheEntry | None:
+        """The build's entry for ``path``; None when the build has none."""
+        ...
 
-    def __init__(self, handler: CacheHandler, *, clock: Callable[[], float] = time.time) -> None:
+
+class _Namespaced:
+    """A :class:`CacheHandler` view whose keys live under ``namespace``
+    (tags are shared: ``revalidate_tag`` reaches every build's entries)."""
+
+    __slots__ = ("_handler", "_namespace")
+
+    def __init__(self, handler: CacheHandler, namespace: str) -> None:
         self._handler = handler
+        self._namespace = namespace
+
+    async def get(self, key: str) -> CacheEntry | None:
+        return await self._handler.get(self._namespace + key)
+
+    async def set(self, key: str, entry: CacheEntry) -> None:
+        await self._handler.set(self._namespace + key, entry)
+
+    async def delete(self, key: str) -> None:
+        await self._handler.delete(self._namespace + key)
+
+    async def revalidate_tag(self, tags: Sequence[str], *, expire_now: bool) -> None:
+        await self._handler.revalidate_tag(tags, expire_now=expire_now)
+
+    async def close(self) -> None:
+        await self._handler.close()
+
+
+class RouteCache:
+    """Serves cached GETs from a :class:`CacheHandler`; one per app.
+
+    ``build_id`` namespaces the route keys (``build:<id>:route:/x``);
+    ``prerendered`` seeds a miss with the build's copy of that path.
+    """
+
+    __slots__ = ("_clock", "_data", "_handler", "_inflight", "_prerendered", "_tasks")
+
+    def __init__(
+        self,
+        handler: CacheHandler,
+        *,
+        clock: Callable[[], float] = time.time,
+        build_id: str | None = None,
+        prerendered: PrerenderedEntries | None = None,
+        data: DataCache | None = None,
+    ) -> None:
+        # The app's data cache, for @cached/fetch in handlers; it owns (and
+        # closes) the handler when given.
+        self._data = data
+        self._handler: CacheHandler = (
+            handler if build_id is None else _Namespaced(handler, f"build:{build_id}:")
+        )
         self._clock = clock
+        self._prerendered = prerendered
         self._inflight: dict[str, asyncio.Task[_Rendered]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
 
@@ -74,6 +134,9 @@ class RouteCache:
         """Answer a GET/HEAD for a cached ``route`` at canonical ``path``."""
         key = f"route:{path}"
         entry = await self._handler.get(key)
+        prerendered = self._prerendered
+        if entry is None and prerendered is not None:
+            entry = await self._seed(prerendered, key, path)
         now = self._clock()
         if entry is not None and not entry.is_expired(now):
             stale = entry.is_stale(now)
@@ -99,6 +162,26 @@ class RouteCache:
             b"MISS" if rendered.storable else None,
             head_only,
         )
+
+    async def _seed(
+        self, prerendered: PrerenderedEntries, key: str, path: str
+    ) -> CacheEntry | None:
+        """Store the build's copy of ``path``, if any, and read it back (so
+        a tag revalidated since the build makes it stale or gone)."""
+        built = await prerendered.get(path)
+        if built is None:
+            return None
+        await self._handler.set(key, built)
+        return await self._handler.get(key)
+
+    async def prerender(
+        self, route: RouteModule, params: Params, path: str, request: NextRequest
+    ) -> tuple[int, CacheEntry | None]:
+        """Render ``path`` as ``approute build`` does: the status, and the
+        entry the cache stored (None when the response may not be stored)."""
+        key = f"route:{path}"
+        rendered = await self._render(key, route, params, lambda: request, False)
+        return rendered.status, (await self._handler.get(key) if rendered.storable else None)
 
     async def _render_once(
         self,
@@ -143,9 +226,14 @@ class RouteCache:
         dev: bool,
     ) -> _Rendered:
         started = self._clock()
-        answer = await dispatch(route, make_request(), params, dev=dev)
-        response = answer.response
-        body = await response.bytes()
+        implicit = path_tags(key.removeprefix("route:"))
+        # The entry carries the tags of every @cached/fetch call the handler
+        # makes (Next.js collects fetch tags onto the prerender), and data
+        # stored meanwhile gets the route's path tags (revalidate_path).
+        with collecting(implicit) as collector:
+            answer = await dispatch(route, make_request(), params, dev=dev, cache=self._data)
+            response = answer.response
+            body = await response.bytes()  # a streamed body may still call fetch
         headers = [pair for pair in response.raw_headers() if pair[0] != b"content-length"]
         storable = (
             200 <= response.status < 300
@@ -155,7 +243,7 @@ class RouteCache:
         if storable:
             entry = CacheEntry(
                 value=body,
-                tags=path_tags(key.removeprefix("route:")),
+                tags=(*implicit, *sorted(collector.tags)),
                 meta={
                     "status": response.status,
                     "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers],
@@ -176,10 +264,12 @@ class RouteCache:
                 await self._handler.revalidate_tag(tags, expire_now=expire_now)
 
     async def close(self) -> None:
-        """Wait for background regenerations, then close the storage."""
+        """Wait for background regenerations, then close the storage (unless
+        the data cache owns it)."""
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._handler.close()
+        if self._data is None:
+            await self._handler.close()
 
 
 async def _send(

@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cache.support import Upstream
+from tests.support.servers import RunningServer, run_server
+
 REDIS_SERVER = shutil.which("redis-server")
 
 
@@ -116,3 +119,11 @@ def own_redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 def anyio_backend() -> str:
     """redis.asyncio needs asyncio."""
     return "asyncio"
+
+
+@pytest.fixture(scope="module")
+def upstream() -> Iterator[tuple[Upstream, RunningServer]]:
+    """A second local uvicorn that counts its hits, for ``fetch`` tests."""
+    app = Upstream()
+    with run_server(app, "h11") as server:
+        yield app, server
