@@ -1,11 +1,14 @@
 """ASGI entry points, so any ASGI server runs an approute project.
 
-    uvicorn --factory approute.asgi:app_from_env      # APPROUTE_ROOT=path/to/project
+    approute build path/to/project
+    APPROUTE_ROOT=path/to/project uvicorn --factory approute.asgi:app_from_env
 
-or in your own module::
+``app_from_env`` serves the build output exactly as ``approute start`` does:
+no build, or a stale one, is an error at startup. In your own module::
 
-    from approute.asgi import create_app
-    app = create_app("path/to/project")
+    from approute.asgi import app_from_build, create_app
+    app = app_from_build("path/to/project")   # the build output, as `start`
+    app = create_app("path/to/project")       # no build: renders on demand
 """
 
 from __future__ import annotations
@@ -14,9 +17,17 @@ import logging
 import os
 
 from approute.app import App, ErrorApp, create_app
+from approute.build import app_from_build
 from approute.errors import ProjectError
 
-__all__ = ["ROOT_ENV", "App", "app_from_env", "create_app", "dev_app_from_env"]
+__all__ = [
+    "ROOT_ENV",
+    "App",
+    "app_from_build",
+    "app_from_env",
+    "create_app",
+    "dev_app_from_env",
+]
 
 ROOT_ENV = "APPROUTE_ROOT"
 
@@ -24,8 +35,15 @@ logger = logging.getLogger("approute")
 
 
 def app_from_env() -> App:
-    """The project at ``$APPROUTE_ROOT`` (default: the working directory)."""
-    return create_app(os.environ.get(ROOT_ENV, "."))
+    """The build output of the project at ``$APPROUTE_ROOT`` (default: the
+    working directory), as ``approute start`` serves it. No build, or a
+    stale one, raises ``ProjectError`` (logged first: ASGI servers print
+    factory errors as a bare traceback)."""
+    try:
+        return app_from_build(os.environ.get(ROOT_ENV, "."))
+    except ProjectError as error:
+        logger.error("%s", error)
+        raise
 
 
 def dev_app_from_env() -> App | ErrorApp:

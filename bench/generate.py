@@ -12,10 +12,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-__all__ = ["TARGETS_DIR", "dynamic_path", "four_endpoint_apps", "routes_app"]
+__all__ = ["TARGETS_DIR", "build", "dynamic_path", "four_endpoint_apps", "routes_app"]
 
 TARGETS_DIR = Path(__file__).resolve().parent / "targets"
 
@@ -100,12 +103,27 @@ def _write_tree(root: Path, files: dict[str, str]) -> None:
         path.write_text(text)
 
 
+def build(root: Path) -> None:
+    """``approute build`` the project, as a deployment would before ``start``
+    (it also writes the ``.pyc`` files the servers then use)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    subprocess.run(
+        [sys.executable, "-m", "approute.cli", "build", str(root)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        timeout=600,
+    )
+
+
 def four_endpoint_apps() -> dict[str, Path]:
-    """(Re)write ``approute`` and ``approute_mw``; name → project root."""
+    """(Re)write and build ``approute`` and ``approute_mw``; name → project root."""
     plain = TARGETS_DIR / "approute"
     with_mw = TARGETS_DIR / "approute_mw"
     _write_tree(plain, _ROUTES)
     _write_tree(with_mw, {**_ROUTES, "middleware.py": _MIDDLEWARE})
+    build(plain)
+    build(with_mw)
     return {"approute": plain, "approute_mw": with_mw}
 
 
@@ -116,7 +134,7 @@ def dynamic_path(n: int) -> str:
 
 
 def routes_app(n: int, where: Path) -> Path:
-    """(Re)write an ``n``-route project at ``where/routes-{n}`` (no .pyc yet)."""
+    """(Re)write an ``n``-route project at ``where/routes-{n}`` (not built)."""
     files = {}
     for i in range(n):
         if i % 2:

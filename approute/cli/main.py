@@ -1,14 +1,16 @@
-"""``approute dev | start | routes`` (argparse; one function per command)."""
+"""``approute dev | build | start | routes`` (argparse; one function per command)."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import logging.config
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from approute.app import create_app
-from approute.cli.server import serve, uvicorn_config
+from approute.build import app_from_build, build_project, routes_table
+from approute.cli.server import LOG_CONFIG, serve, uvicorn_config
 from approute.errors import ProjectError
 
 __all__ = ["main"]
@@ -25,9 +27,19 @@ def _dev(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build(args: argparse.Namespace) -> int:
+    if not logging.getLogger().handlers and not logging.getLogger("approute").handlers:
+        # Handler errors and warnings during prerendering, as the server logs them.
+        logging.config.dictConfig(LOG_CONFIG)
+    build_project(_project(args), out=sys.stdout, tty=sys.stdout.isatty())
+    return 0
+
+
 def _start(args: argparse.Namespace) -> int:
     root = _project(args)
-    app = create_app(root)  # fail here, clearly, rather than in every worker
+    # Fail here, clearly, rather than in every worker: no build, a stale one,
+    # or a broken project.
+    app = app_from_build(root)
     print(
         f"approute start: http://{args.hostname}:{args.port} (project {root})",
         flush=True,
@@ -43,15 +55,7 @@ def _start(args: argparse.Namespace) -> int:
 
 
 def _routes(args: argparse.Namespace) -> int:
-    app = create_app(_project(args))
-    routes = app.table.routes
-    width = max([len(route.pattern) for route in routes] + [5])
-    print(f"  {'Route':<{width}}  Methods")
-    for route in routes:
-        module = app.modules[route.file]
-        marker = "ƒ"
-        print(f"{marker} {route.pattern:<{width}}  {module.allow}")
-    print("\nƒ  (Dynamic)  server-rendered on demand")
+    print(routes_table(_project(args)))
     return 0
 
 
@@ -67,7 +71,11 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("-H", "--hostname", default="127.0.0.1")
     dev.set_defaults(run=_dev)
 
-    start = commands.add_parser("start", help="production server")
+    build = commands.add_parser("build", help="validate, prerender, write .approute/")
+    build.add_argument("dir", nargs="?", default=".", help="project root (default: .)")
+    build.set_defaults(run=_build)
+
+    start = commands.add_parser("start", help="production server from the build output")
     start.add_argument("dir", nargs="?", default=".", help="project root (default: .)")
     start.add_argument("-p", "--port", type=int, default=3000)
     start.add_argument("-H", "--hostname", default="0.0.0.0")

@@ -68,14 +68,21 @@ def test_routes_prints_the_route_table() -> None:
     result = run_cli("routes", str(EXAMPLES))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert any(line.startswith("ƒ /api/users/[id]") and "DELETE, GET" in line for line in lines)
-    assert any(line.startswith("ƒ /about") and "GET, HEAD" in line for line in lines)
+    assert lines[0].split() == ["Route", "(app)", "Methods"]
+    assert any(
+        line.startswith(("├ ƒ /api/users/[id] ", "└ ƒ /api/users/[id] "))
+        and line.endswith("DELETE, GET, HEAD, OPTIONS")
+        for line in lines
+    )
+    assert any(line.startswith("├ ƒ /about ") and line.endswith("GET, HEAD") for line in lines)
+    assert "ƒ Proxy (Middleware)" in lines
     assert not any("_lib" in line for line in lines)
+    assert not (EXAMPLES / ".approute" / "build-manifest.json").exists()
 
 
 def test_broken_project_exits_1_naming_file_and_line(make_project: ProjectFactory) -> None:
     root = make_project({"app/api/x/route.py": "def GET(request):\n    return (\n"})
-    for command in ("routes", "start"):
+    for command in ("routes", "build"):
         result = run_cli(command, str(root))
         assert result.returncode == 1
         assert "error: app/api/x/route.py:2: syntax error" in result.stderr
@@ -90,17 +97,12 @@ def test_missing_app_folder_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_start_serves_the_project(make_project: ProjectFactory) -> None:
     root = make_project({"app/route.py": HELLO})
+    assert run_cli("build", str(root)).returncode == 0
     with serving("start", str(root), "--hostname", "127.0.0.1") as (url, _):
         response = httpx.get(url + "/")
         assert response.status_code == 200
         assert response.text == "hello v1"
         assert "server" not in response.headers
-
-
-def test_start_with_two_workers_serves(make_project: ProjectFactory) -> None:
-    root = make_project({"app/route.py": HELLO})
-    with serving("start", str(root), "--hostname", "127.0.0.1", "--workers", "2") as (url, _):
-        assert httpx.get(url + "/").text == "hello v1"
 
 
 def test_dev_reloads_shows_errors_and_recovers(make_project: ProjectFactory) -> None:
@@ -141,7 +143,7 @@ def test_dev_logs_each_request(make_project: ProjectFactory) -> None:
     assert '"GET /?probe=1 HTTP/1.1" 200' in output
 
 
-@pytest.mark.parametrize("command", ["dev", "start", "routes"])
+@pytest.mark.parametrize("command", ["dev", "build", "start", "routes"])
 def test_help_lists_options(command: str) -> None:
     result = run_cli(command, "--help")
     assert result.returncode == 0

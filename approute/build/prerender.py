@@ -1,0 +1,267 @@
+"""Which paths a build prerenders, and prerendering them.
+
+As ``next build`` (Next.js items 96, 101, 216): every cached GET (segment
+``dynamic = "force-static"``, ``revalidate = N`` or ``revalidate = False``)
+of a route without params is rendered once; a route with params is rendered
+for each entry of its ``generate_static_params()`` (sync or async; catch-all
+values are lists). The handler sees the same empty request a cached handler
+sees at runtime, at ``http://localhost:3000`` (Next.js's prerender origin),
+and goes through the route cache's own render step, so a build stores
+exactly what a runtime MISS would.
+
+A prerender that does not answer 2xx fails the build naming the route and
+the path (the route cache never stores one, so the path could not be served
+as prerendered). A 2xx the route cache may not store either (it sets a
+cookie, or is a 204/206) stays on demand, as at runtime.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import quote
+
+from approute.app import App
+from approute.cache.entry import CacheEntry
+from approute.cache.memory import MemoryCacheHandler
+from approute.errors import ProjectError
+from approute.handlers.context import Params
+from approute.handlers.module import RouteModule
+from approute.handlers.route_cache import RouteCache
+from approute.http.body import BodyChannel
+from approute.http.paths import normalize_path, split_segments
+from approute.http.request import NextRequest
+from approute.routing.scan import RouteFile
+from approute.routing.segments import SegmentKind
+
+__all__ = ["PlannedRoute", "PrerenderOutcome", "Progress", "plan_routes", "prerender", "route_url"]
+
+logger = logging.getLogger("approute")
+
+# RFC 3986 pchar minus "%" and "/": a param value stays one segment, encoded
+# the way the router's canonical static segments are.
+_SAFE: Final = "!$&'()*+,;=:@-._~"
+# Next.js prerenders at this origin (export/routes/app-route.ts).
+_SERVER: Final = ("localhost", 3000)
+
+Progress = Callable[[int, int, str], None]
+"""``progress(done, total, path)``: called before each prerender and once at the end."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRoute:
+    """One route of the table, and the paths a build prerenders for it."""
+
+    route: RouteFile
+    module: RouteModule
+    url: str
+    cached: bool
+    dynamic: bool
+    listed: bool  # generate_static_params gave the paths (● rather than ○)
+    paths: tuple[tuple[str, Params], ...] = ()
+
+
+@dataclass(slots=True)
+class PrerenderOutcome:
+    """What prerendering produced: stored entries and paths left on demand."""
+
+    entries: dict[str, CacheEntry] = field(default_factory=dict)
+    on_demand: dict[str, str] = field(default_factory=dict)  # path -> why
+
+
+def route_url(route: RouteFile) -> str:
+    """The route as a URL pattern: groups gone, folders as the router reads
+    them (``%5Fx`` → ``_x``), params as ``[id]``."""
+    parts = [s.value if s.kind is SegmentKind.STATIC else s.folder for s in route.segments]
+    return "/" + "/".join(parts)
+
+
+def _line(func: Callable[..., Any]) -> str:
+    code = getattr(func, "__code__", None)
+    return f":{code.co_firstlineno}" if code is not None else ""
+
+
+def _canonical(parts: list[str], app: App) -> str:
+    """The path a request for ``parts`` reaches the route cache with."""
+    normalized = normalize_path(
+        ("/" + "/".join(parts)).encode("ascii"),
+        trailing_slash=app.options.config.trailing_slash,
+    )
+    return normalized.redirect or normalized.path
+
+
+def _path_for(route: RouteFile, given: object, app: App, where: str) -> str:
+    """The canonical path of one ``generate_static_params()`` entry."""
+    if not isinstance(given, Mapping):
+        raise ProjectError(f"{where}: generate_static_params() entries are dicts; got {given!r}")
+    parts: list[str] = []
+    for segment in route.segments:
+        name = segment.value
+        if segment.kind is SegmentKind.STATIC:
+            parts.append(name)
+            continue
+        value = given.get(name)
+        if segment.kind is SegmentKind.DYNAMIC:
+            if not isinstance(value, str) or not value:
+                raise ProjectError(
+                    f"{where}: generate_static_params() entry {dict(given)!r}: "
+                    f"{name!r} must be a non-empty string"
+                )
+            parts.append(quote(value, safe=_SAFE))
+            continue
+        if value is None and segment.kind is SegmentKind.OPTIONAL_CATCH_ALL:
+            continue
+        if not isinstance(value, list | tuple) or not all(
+            isinstance(item, str) and item for item in value
+        ):
+            raise ProjectError(
+                f"{where}: generate_static_params() entry {dict(given)!r}: "
+                f"{name!r} must be a list of non-empty strings"
+            )
+        if not value:
+            if segment.kind is SegmentKind.CATCH_ALL:
+                raise ProjectError(
+                    f"{where}: generate_static_params() entry {dict(given)!r}: "
+                    f"{name!r} of a [...{name}] route needs at least one segment"
+                )
+            continue
+        parts.extend(quote(item, safe=_SAFE) for item in value)
+    return _canonical(parts, app)
+
+
+async def _listed_paths(
+    route: RouteFile, module: RouteModule, app: App
+) -> tuple[tuple[str, Params], ...]:
+    generate = module.segment.generate_static_params
+    if generate is None:
+        return ()
+    where = f"{module.where}{_line(generate)}"
+    try:
+        result = generate()
+        if inspect.isawaitable(result):
+            result = await result
+    except Exception as error:
+        logger.error("%s: generate_static_params() raised", where, exc_info=error)
+        raise ProjectError(
+            f"{where}: generate_static_params() raised {type(error).__name__}: {error}"
+        ) from None
+    if isinstance(result, str | bytes | Mapping) or not hasattr(result, "__iter__"):
+        raise ProjectError(f"{where}: generate_static_params() must return a list of dicts")
+    seen: dict[str, Params] = {}
+    for given in result:
+        path = _path_for(route, given, app, where)
+        # The params the router decodes from the path (what a request gets);
+        # a path a more specific route serves is that route's, not ours.
+        match = app.table.match(split_segments(path))
+        if match is None or match.route.file != route.file:
+            other = app.modules[match.route.file].where if match is not None else "no route"
+            logger.warning(
+                "%s: generate_static_params() lists %s, which %s serves; not prerendered here",
+                where,
+                path,
+                other,
+            )
+            continue
+        seen.setdefault(path, match.params)
+    return tuple(seen.items())
+
+
+async def plan_routes(app: App) -> list[PlannedRoute]:
+    """Every route of ``app`` sorted by URL, with the paths to prerender
+    (this calls ``generate_static_params()`` of cached routes)."""
+    planned: list[PlannedRoute] = []
+    for route in app.table.routes:
+        module = app.modules[route.file]
+        url = route_url(route)
+        cached = module.segment.cached and "GET" in module.handlers
+        dynamic = app.table.is_dynamic(route)
+        listed = dynamic and cached and module.segment.generate_static_params is not None
+        if not cached:
+            paths: tuple[tuple[str, Params], ...] = ()
+        elif dynamic:
+            paths = await _listed_paths(route, module, app) if listed else ()
+        else:
+            paths = ((_canonical([s.value for s in route.segments], app), {}),)
+        planned.append(PlannedRoute(route, module, url, cached, dynamic, listed, paths))
+    planned.sort(key=lambda item: item.url)
+    return planned
+
+
+async def _receive() -> dict[str, Any]:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _static_request(path: str, app: App) -> NextRequest:
+    """The empty GET a cached handler sees (no headers, cookies or query)."""
+    base = app.options.config.base_path
+    url_path = (base if path == "/" else base + path) if base else path
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "server": _SERVER,
+        "client": None,
+        "path": url_path,
+        "raw_path": url_path.encode("ascii"),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [],
+    }
+    channel = BodyChannel(_receive, has_body=False, content_length=None, timeout=None)
+    return NextRequest.from_asgi(
+        scope,
+        channel,
+        path=url_path,
+        query="",
+        raw_headers=[],
+        limits=app.options.limits,
+        base_path=base,
+        add_forwarded=False,
+    )
+
+
+async def prerender(
+    app: App, plan: list[PlannedRoute], progress: Progress | None = None
+) -> PrerenderOutcome:
+    """Render every planned path once, in table order; a non-2xx answer is
+    a ``ProjectError`` naming the route and the path."""
+    # The entries go to the build output, not the store; @cached/fetch data
+    # goes to the app's data cache, shared with the servers (Next.js fills
+    # its fetch cache at build too), and its tags reach the entries.
+    cache = RouteCache(MemoryCacheHandler(), data=app.data_cache)
+    outcome = PrerenderOutcome()
+    total = sum(len(item.paths) for item in plan)
+    done = 0
+    for item in plan:
+        for path, params in item.paths:
+            if progress is not None:
+                progress(done, total, path)
+            request = _static_request(path, app)
+            status, entry = await cache.prerender(item.module, params, path, request)
+            done += 1
+            if entry is not None:
+                outcome.entries[path] = entry
+            elif 200 <= status < 300:
+                outcome.on_demand[path] = (
+                    f"answers {status}" if status in (204, 206) else "sets a cookie"
+                )
+            else:
+                hint = (
+                    "the handler's error is logged above"
+                    if status >= 500
+                    else "a prerendered GET must answer 2xx; leave paths that should "
+                    "not exist out of generate_static_params"
+                )
+                raise ProjectError(
+                    f"{item.module.where}: Error occurred prerendering route {item.url} "
+                    f"at path {path}: GET answered {status} ({hint})"
+                )
+    if progress is not None:
+        progress(done, total, "")
+    await cache.close()
+    return outcome
