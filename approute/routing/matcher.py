@@ -22,6 +22,9 @@ from approute.routing.segments import SegmentKind
 
 __all__ = ["RouteMatch", "RouteTrie"]
 
+# Dynamic paths remembered with their match (see RouteTrie.match_path).
+_REMEMBERED_PATHS = 4096
+
 # Per-frame progress of the lookup at one node.
 _FRESH = 0  # nothing tried yet
 _STATIC = 1  # descending (or descended) into the static child
@@ -65,7 +68,7 @@ class RouteTrie:
     Expects routes that passed :func:`~approute.routing.validate.validate_routes`.
     """
 
-    __slots__ = ("_root", "_static", "_static_paths")
+    __slots__ = ("_dynamic_paths", "_root", "_static", "_static_paths")
 
     def __init__(self, routes: Sequence[RouteFile]) -> None:
         self._root = _Node()
@@ -73,6 +76,8 @@ class RouteTrie:
         # branch is always tried first, so if one matches exactly it wins.
         self._static: dict[tuple[str, ...], RouteFile] = {}
         self._static_paths: dict[str, RouteFile] = {}
+        # Recent dynamic matches by path (bounded, see match_path).
+        self._dynamic_paths: dict[str, RouteMatch] = {}
         for route in routes:
             self._add(route)
 
@@ -106,11 +111,23 @@ class RouteTrie:
                 self._static_paths[path + "/"] = route  # trailing_slash = True
 
     def match_path(self, path: str) -> RouteMatch | None:
-        """:meth:`match` for a canonical path: a static route is one lookup."""
+        """:meth:`match` for a canonical path: a static route is one lookup,
+        and so is a dynamic path matched recently (the walk and the param
+        decoding cost more than the rest of routing). Each caller gets its
+        own params, so a handler changing them changes nothing here."""
         hit = self._static_paths.get(path)
         if hit is not None:
             return RouteMatch(hit, {})
-        return self.match(split_segments(path))
+        known = self._dynamic_paths.get(path)
+        if known is not None:
+            return RouteMatch(known.route, _copy_params(known.params))
+        found = self.match(split_segments(path))
+        if found is not None:
+            memo = self._dynamic_paths
+            if len(memo) >= _REMEMBERED_PATHS:
+                memo.clear()  # bounded: endless new paths cost a little, never a lot
+            memo[path] = RouteMatch(found.route, _copy_params(found.params))
+        return found
 
     def match(self, segments: Sequence[str]) -> RouteMatch | None:
         """The most specific route for raw ``segments``, or None.
@@ -178,3 +195,7 @@ def _params(
         if states[depth] == _DYNAMIC:
             params[nodes[depth].dynamic_name] = decode_segment(segs[depth])
     return params
+
+
+def _copy_params(params: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+    return {k: v if isinstance(v, str) else list(v) for k, v in params.items()}

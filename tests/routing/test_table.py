@@ -190,6 +190,34 @@ def test_params_dict_is_fresh_per_match() -> None:
     assert second.params == {"id": "1"}
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/api/users/1", "/api/files/a/b", "/api/users/1/", "/api/files/a/b/"],
+)
+def test_match_path_agrees_with_match_also_when_repeated(path: str) -> None:
+    """match_path remembers dynamic matches; every answer stays what the trie
+    says, and each caller gets params of its own (lists included)."""
+    expected = TABLE.match(split_segments(path))
+    assert expected is not None
+    for _ in range(3):
+        found = TABLE.match_path(path)
+        assert found == expected
+        assert found is not None
+        for value in found.params.values():
+            if isinstance(value, list):
+                value.append("changed")
+        found.params["extra"] = "changed"
+
+
+def test_match_path_memory_is_bounded() -> None:
+    table = RouteTable([_route("/api/users/[id]")])
+    for i in range(5000):
+        found = table.match_path(f"/api/users/{i}")
+        assert found is not None
+        assert found.params == {"id": str(i)}
+    assert len(table._trie._dynamic_paths) <= 4096
+
+
 def test_invalid_tree_fails_at_construction() -> None:
     with pytest.raises(ProjectError, match="different slug names"):
         RouteTable([_route("/x/[a]"), _route("/x/[b]/y")])
