@@ -15,6 +15,7 @@ from approute._types import Scope, Send
 from approute.config.rules import RequestFacts
 from approute.http.body import BodyChannel
 from approute.http.request import NextRequest, RequestLimits
+from approute.http.static_request import StaticRequest
 
 __all__ = [
     "HeadFacts",
@@ -170,11 +171,13 @@ class RequestCycle:
         self.requests.append(request)
         return request
 
-    def static_request(self, limits: RequestLimits) -> NextRequest:
+    def static_request(self, limits: RequestLimits, *, strict: bool = False) -> NextRequest:
         """The empty request a cached handler sees: no headers, cookies or query
-        (Next.js force-static)."""
+        (Next.js force-static); ``strict`` (``dynamic = "error"``): reading
+        them raises."""
         base = self.base_path
-        request = NextRequest.from_asgi(
+        kind = StaticRequest if strict else NextRequest
+        request = kind.from_asgi(
             self.scope,
             self.channel,
             path=self.url_path(),

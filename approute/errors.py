@@ -2,6 +2,7 @@
 
 ApprouteError
 ├── ProjectError             the user's project is wrong (file:line in the message)
+├── DynamicUsageError        a ``dynamic = "error"`` handler read request data
 ├── RequestError             the request is wrong; carries the HTTP ``status``
 │   ├── BadRequest           400: malformed path, query, header or body
 │   │   ├── InvalidJSON      400, also a ValueError: ``await request.json()``
@@ -19,6 +20,7 @@ __all__ = [
     "ApprouteError",
     "BadRequest",
     "BodyTooLarge",
+    "DynamicUsageError",
     "HTTPStatusSignal",
     "HeadersTooLarge",
     "InvalidForm",
@@ -36,6 +38,19 @@ class ApprouteError(Exception):
 
 class ProjectError(ApprouteError):
     """The user's project is wrong; the message names the file (and line)."""
+
+
+class DynamicUsageError(ApprouteError):
+    """A handler with ``dynamic = "error"`` read request data (headers,
+    cookies, the query, the URL, the body): Next.js fails its build."""
+
+    def __init__(self, used: str) -> None:
+        super().__init__(
+            f'a route with `dynamic = "error"` couldn\'t be rendered statically because it '
+            f'used `{used}`; remove the read, or use dynamic = "force-static" (empty request '
+            'data) or "force-dynamic"'
+        )
+        self.used = used
 
 
 class RequestError(ApprouteError):

@@ -422,7 +422,9 @@ class Pipeline:
                 route,
                 match.params,
                 cycle.path,
-                lambda: cycle.static_request(self._options.limits),
+                lambda: cycle.static_request(
+                    self._options.limits, strict=segment.forbids_request_data
+                ),
                 cycle.send,
                 head_only=cycle.head_only,
                 dev=self._options.dev,

@@ -34,6 +34,7 @@ from approute.handlers.route_cache import RouteCache
 from approute.http.body import BodyChannel
 from approute.http.paths import normalize_path, split_segments
 from approute.http.request import NextRequest
+from approute.http.static_request import StaticRequest
 from approute.routing.scan import RouteFile
 from approute.routing.segments import SegmentKind
 
@@ -194,8 +195,9 @@ async def _receive() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
-def _static_request(path: str, app: App) -> NextRequest:
-    """The empty GET a cached handler sees (no headers, cookies or query)."""
+def _static_request(path: str, app: App, *, strict: bool) -> NextRequest:
+    """The empty GET a cached handler sees (no headers, cookies or query);
+    ``strict`` (``dynamic = "error"``): reading them raises."""
     base = app.options.config.base_path
     url_path = (base if path == "/" else base + path) if base else path
     scope: dict[str, Any] = {
@@ -213,7 +215,8 @@ def _static_request(path: str, app: App) -> NextRequest:
         "headers": [],
     }
     channel = BodyChannel(_receive, has_body=False, content_length=None, timeout=None)
-    return NextRequest.from_asgi(
+    kind = StaticRequest if strict else NextRequest
+    return kind.from_asgi(
         scope,
         channel,
         path=url_path,
@@ -241,8 +244,9 @@ async def prerender(
         for path, params in item.paths:
             if progress is not None:
                 progress(done, total, path)
-            request = _static_request(path, app)
-            status, entry = await cache.prerender(item.module, params, path, request)
+            strict = item.module.segment.forbids_request_data
+            request = _static_request(path, app, strict=strict)
+            status, entry, error = await cache.prerender(item.module, params, path, request)
             done += 1
             if entry is not None:
                 outcome.entries[path] = entry
@@ -251,12 +255,15 @@ async def prerender(
                     f"answers {status}" if status in (204, 206) else "sets a cookie"
                 )
             else:
-                hint = (
-                    "the handler's error is logged above"
-                    if status >= 500
-                    else "a prerendered GET must answer 2xx; leave paths that should "
-                    "not exist out of generate_static_params"
-                )
+                if error is not None:
+                    hint = f"{type(error).__name__}: {error}"
+                elif status >= 500:
+                    hint = "the handler's error is logged above"
+                else:
+                    hint = (
+                        "a prerendered GET must answer 2xx; leave paths that should "
+                        "not exist out of generate_static_params"
+                    )
                 raise ProjectError(
                     f"{item.module.where}: Error occurred prerendering route {item.url} "
                     f"at path {path}: GET answered {status} ({hint})"

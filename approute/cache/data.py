@@ -38,6 +38,7 @@ from approute.cache.draft import DRAFT_COOKIE, DraftSecret
 from approute.cache.entry import CacheEntry
 from approute.cache.handler import CacheHandler
 from approute.cache.tags import IMPLICIT_PREFIXES, current_collector, without_collector
+from approute.http.static_request import StaticRequest
 
 __all__ = ["MAX_ENTRY_SIZE", "Computed", "DataCache", "ReadMode", "current_data_cache"]
 
@@ -83,6 +84,8 @@ class DataCache:
         """How this request uses the cache: draft mode bypasses it; in dev a
         hard reload (``Cache-Control: no-cache``) skips reads, as ``next dev``."""
         request = state.request
+        if isinstance(request, StaticRequest):
+            return "read"  # no request data (dynamic = "error"), so no draft cookie
         cookie = request.cookies.get(DRAFT_COOKIE)
         if cookie is not None and self.draft.matches(cookie.value):
             return "bypass"

@@ -35,12 +35,20 @@ _HTML = "text/html; charset=utf-8"
 class Dispatch:
     """The outcome of one dispatch: the response, and what to do around it."""
 
-    __slots__ = ("head_only", "response", "state")
+    __slots__ = ("error", "head_only", "response", "state")
 
-    def __init__(self, response: Response, state: RequestState | None, head_only: bool) -> None:
+    def __init__(
+        self,
+        response: Response,
+        state: RequestState | None,
+        head_only: bool,
+        error: Exception | None = None,
+    ) -> None:
         self.response = response
         self.state = state
         self.head_only = head_only
+        # What the handler raised, when the response is its 500 (for the build).
+        self.error = error
 
 
 def method_not_allowed(allow: str) -> Response:
@@ -127,6 +135,7 @@ async def dispatch(
             return Dispatch(method_not_allowed(route.allow), None, False)
     state = RequestState(request, cache)
     token = request_state.set(state)
+    failure: Exception | None = None
     try:
         response = _to_response(await _call(handler, request, params), route, method)
     except (RedirectSignal, HTTPStatusSignal) as signal:
@@ -143,10 +152,11 @@ async def dispatch(
             exc_info=error,
         )
         response = error_response(route.where, error, dev=dev)
+        failure = error
     finally:
         state.in_handler = False
         request_state.reset(token)
     if state.cookie_headers is not None:
         for line in state.cookie_headers.get_set_cookie():
             response.headers.append("set-cookie", line)
-    return Dispatch(response, state, head_only)
+    return Dispatch(response, state, head_only, failure)

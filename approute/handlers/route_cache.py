@@ -55,6 +55,7 @@ class _Rendered:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     storable: bool
+    error: Exception | None = None  # what the handler raised, if it did
 
 
 class PrerenderedEntries(Protocol):
@@ -176,12 +177,14 @@ class RouteCache:
 
     async def prerender(
         self, route: RouteModule, params: Params, path: str, request: NextRequest
-    ) -> tuple[int, CacheEntry | None]:
-        """Render ``path`` as ``approute build`` does: the status, and the
-        entry the cache stored (None when the response may not be stored)."""
+    ) -> tuple[int, CacheEntry | None, Exception | None]:
+        """Render ``path`` as ``approute build`` does: the status, the entry
+        the cache stored (None when the response may not be stored), and
+        what the handler raised, if it did."""
         key = f"route:{path}"
         rendered = await self._render(key, route, params, lambda: request, False)
-        return rendered.status, (await self._handler.get(key) if rendered.storable else None)
+        entry = await self._handler.get(key) if rendered.storable else None
+        return rendered.status, entry, rendered.error
 
     async def _render_once(
         self,
@@ -253,8 +256,13 @@ class RouteCache:
             )
             await self._handler.set(key, entry)
         elif response.status >= 500:
-            logger.error("%s: regeneration failed (status %d)", route.where, response.status)
-        return _Rendered(response.status, headers, body, storable)
+            logger.error(
+                "%s: rendering %s answered %d: not cached (a stored copy, if any, stays)",
+                route.where,
+                key.removeprefix("route:"),
+                response.status,
+            )
+        return _Rendered(response.status, headers, body, storable, answer.error)
 
     async def revalidate(self, revalidations: list[tuple[str, bool]]) -> None:
         """Apply ``revalidate_path``/``revalidate_tag`` calls of a handler."""

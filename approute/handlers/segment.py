@@ -53,6 +53,12 @@ class SegmentConfig:
         return self.dynamic in ("force-static", "error")
 
     @property
+    def forbids_request_data(self) -> bool:
+        """``dynamic = "error"``: reading request data is an error (Next.js
+        fails the build), rather than reading empty data."""
+        return self.dynamic == "error"
+
+    @property
     def interval(self) -> float | None:
         """Seconds until a cached entry is stale; None when it never is."""
         revalidate = self.revalidate

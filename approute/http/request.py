@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 
@@ -107,6 +107,9 @@ class NextRequest:
         "method",
     )
 
+    # The URL class ``next_url`` is built as (StaticRequest guards it).
+    _url_type: ClassVar[type[NextURL]] = NextURL
+
     def __init__(
         self,
         url: str | NextURL,
@@ -186,7 +189,7 @@ class NextRequest:
                 if value.strip().lower() == b"https":
                     scheme = "https"
                 break
-        url = self._next_url = NextURL.from_parts(
+        url = self._next_url = self._url_type.from_parts(
             scheme=scheme,
             host=_server_origin(scope, scheme),
             path=path,

@@ -68,7 +68,9 @@ def test_routes_prints_the_route_table() -> None:
     result = run_cli("routes", str(EXAMPLES))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["Route", "(app)", "Methods"]
+    # examples/app/api/prices is ISR (revalidate = 60): the columns appear.
+    assert lines[0].split() == ["Route", "(app)", "Revalidate", "Expire", "Methods"]
+    assert any(line.startswith("├ ○ /api/prices ") and " 1m " in line for line in lines)
     assert any(
         line.startswith(("├ ƒ /api/users/[id] ", "└ ƒ /api/users/[id] "))
         and line.endswith("DELETE, GET, HEAD, OPTIONS")
