@@ -132,10 +132,12 @@ class DataCache:
                         self._refresh_in_background(key, compute, description, keep)
                     if collector is not None:
                         collector.add(entry.tags)
+                        collector.shrink(entry.revalidate)
                     return entry
         entry = await self._compute_once(key, compute, description)
         if collector is not None:
             collector.add(entry.tags)
+            collector.shrink(entry.revalidate)
         return entry
 
     async def _compute_once(

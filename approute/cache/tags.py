@@ -71,16 +71,28 @@ class TagCollector:
     """The tags read while one cached value (a route entry, a ``@cached``
     result) is computed, plus the implicit path tags new data entries get."""
 
-    __slots__ = ("implicit", "tags")
+    __slots__ = ("implicit", "revalidate", "tags")
 
     def __init__(self, implicit: tuple[str, ...] = ()) -> None:
         self.implicit = implicit
         self.tags: set[str] = set()
+        # The shortest ``revalidate`` (seconds) of what was read: a route
+        # entry regenerates at least that often (Next.js's fetch and
+        # unstable_cache shrink the route's revalidate the same way).
+        self.revalidate: float | None = None
 
     def add(self, tags: Iterable[str]) -> None:
         """Record ``tags``; implicit path tags are not passed on (they name
         the route whose render stored the data, not this one)."""
         self.tags.update(tag for tag in tags if not tag.startswith(IMPLICIT_PREFIXES))
+
+    def shrink(self, revalidate: float | None) -> None:
+        """Record a read value's ``revalidate``; None (never stale) or 0
+        (not cached) do not shorten anything."""
+        if revalidate is not None and revalidate > 0:
+            current = self.revalidate
+            if current is None or revalidate < current:
+                self.revalidate = revalidate
 
     @property
     def rendering_route(self) -> bool:

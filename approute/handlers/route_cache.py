@@ -38,6 +38,7 @@ from approute.cache.tags import collecting
 from approute.handlers.context import Params
 from approute.handlers.dispatch import dispatch
 from approute.handlers.module import RouteModule
+from approute.handlers.segment import cache_control_for
 from approute.http.request import NextRequest
 from approute.http.response import Response
 
@@ -55,6 +56,7 @@ class _Rendered:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     storable: bool
+    interval: float | None  # seconds until the stored copy is stale
     error: Exception | None = None  # what the handler raised, if it did
 
 
@@ -148,7 +150,7 @@ class RouteCache:
                 entry.meta["status"],
                 [(k.encode("latin-1"), v.encode("latin-1")) for k, v in entry.meta["headers"]],
                 entry.value,
-                route.segment.cache_control,
+                cache_control_for(entry.revalidate),
                 b"STALE" if stale else b"HIT",
                 head_only,
             )
@@ -159,7 +161,7 @@ class RouteCache:
             rendered.status,
             rendered.headers,
             rendered.body,
-            route.segment.cache_control if rendered.storable else None,
+            cache_control_for(rendered.interval) if rendered.storable else None,
             b"MISS" if rendered.storable else None,
             head_only,
         )
@@ -243,6 +245,13 @@ class RouteCache:
             and response.status not in _NEVER_STORED
             and not any(name == b"set-cookie" for name, _ in headers)
         )
+        # The data read may regenerate sooner than the segment says (Next.js:
+        # the shortest fetch/unstable_cache revalidate wins).
+        interval = route.segment.interval
+        if collector.revalidate is not None and (
+            interval is None or collector.revalidate < interval
+        ):
+            interval = collector.revalidate
         if storable:
             entry = CacheEntry(
                 value=body,
@@ -252,7 +261,7 @@ class RouteCache:
                     "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in headers],
                 },
                 created_at=started,
-                revalidate=route.segment.interval,
+                revalidate=interval,
             )
             await self._handler.set(key, entry)
         elif response.status >= 500:
@@ -262,7 +271,7 @@ class RouteCache:
                 key.removeprefix("route:"),
                 response.status,
             )
-        return _Rendered(response.status, headers, body, storable, answer.error)
+        return _Rendered(response.status, headers, body, storable, interval, answer.error)
 
     async def revalidate(self, revalidations: list[tuple[str, bool]]) -> None:
         """Apply ``revalidate_path``/``revalidate_tag`` calls of a handler."""

@@ -10,6 +10,7 @@ keep it dynamic, as does exporting nothing (Next.js 15+ default).
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +19,13 @@ from typing import Any, Final, Literal
 
 from approute.errors import ProjectError
 
-__all__ = ["DYNAMIC_VALUES", "ONE_YEAR", "SegmentConfig", "read_segment_config"]
+__all__ = [
+    "DYNAMIC_VALUES",
+    "ONE_YEAR",
+    "SegmentConfig",
+    "cache_control_for",
+    "read_segment_config",
+]
 
 DYNAMIC_VALUES: Final = ("auto", "force-dynamic", "force-static", "error")
 ONE_YEAR: Final = 31_536_000  # Next.js's default expireTime, in seconds
@@ -69,11 +76,17 @@ class SegmentConfig:
     @property
     def cache_control(self) -> str:
         """``Cache-Control`` of cached responses, as Next.js sends it."""
-        interval = self.interval
-        if interval is None:
-            return f"s-maxage={ONE_YEAR}"
-        seconds = int(interval)
-        return f"s-maxage={seconds}, stale-while-revalidate={ONE_YEAR - seconds}"
+        return cache_control_for(self.interval)
+
+
+@functools.lru_cache(maxsize=256)
+def cache_control_for(interval: float | None) -> str:
+    """``Cache-Control`` of a cached response regenerated every ``interval``
+    seconds (None: only when revalidated), as Next.js sends it."""
+    if interval is None:
+        return f"s-maxage={ONE_YEAR}"
+    seconds = int(interval)
+    return f"s-maxage={seconds}, stale-while-revalidate={ONE_YEAR - seconds}"
 
 
 def _assignment_lines(file: Path) -> dict[str, int]:
