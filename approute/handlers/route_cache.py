@@ -273,13 +273,6 @@ class RouteCache:
             )
         return _Rendered(response.status, headers, body, storable, interval, answer.error)
 
-    async def revalidate(self, revalidations: list[tuple[str, bool]]) -> None:
-        """Apply ``revalidate_path``/``revalidate_tag`` calls of a handler."""
-        for expire_now in (True, False):
-            tags = [tag for tag, now in revalidations if now is expire_now]
-            if tags:
-                await self._handler.revalidate_tag(tags, expire_now=expire_now)
-
     async def close(self) -> None:
         """Wait for background regenerations, then close the storage (unless
         the data cache owns it)."""
