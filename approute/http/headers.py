@@ -24,12 +24,24 @@ _SECRET = frozenset({"authorization", "proxy-authorization"})
 _READONLY = "headers() are read-only; copy() them to change"
 
 
+# Names already checked, with their lower-case form: most code sets the same
+# few names again and again. Bounded (it stops growing when full).
+_CHECKED_NAMES: dict[str, str] = {}
+_MAX_CHECKED_NAMES = 1024
+
+
 def _check_name(name: str) -> str:
+    checked = _CHECKED_NAMES.get(name) if type(name) is str else None
+    if checked is not None:
+        return checked
     if not isinstance(name, str):
         raise TypeError(f"header names are str, got {type(name).__name__}")
     if _TOKEN.fullmatch(name) is None:
         raise ValueError(f"invalid header name {name!r}: it must be an RFC 9110 token")
-    return name.lower()
+    lower = name.lower()
+    if len(_CHECKED_NAMES) < _MAX_CHECKED_NAMES:
+        _CHECKED_NAMES[name] = lower
+    return lower
 
 
 def _check_value(name: str, value: str) -> str:
@@ -168,11 +180,14 @@ class Headers:
         key = _check_name(name)
         value = _check_value(name, value)
         pairs = self._mutable()
-        index = self._lookup()
-        if key in index:
+        index = self._index
+        # No index yet (a fresh response's headers): scan, don't build one.
+        present = key in index if index is not None else any(p[0] == key for p in pairs)
+        if present:
             pairs[:] = [p for p in pairs if p[0] != key]
         pairs.append((key, value))
-        index[key] = [value]
+        if index is not None:
+            index[key] = [value]
 
     def append(self, name: str, value: str) -> None:
         """Add a value to ``name``, keeping the ones it has."""

@@ -112,11 +112,12 @@ async def run_middleware(middleware: MiddlewareModule, request: NextRequest) -> 
         else:
             outcome.respond = result
         return outcome
+    raw = result.raw_headers()
     if isinstance(result, NextResponse):
         outcome.forward_headers = result.forward_headers
-        if result.headers.has("set-cookie"):
+        if any(name == b"set-cookie" for name, _ in raw):
             outcome.cookies = result.cookies
-    outcome.response_headers = [pair for pair in result.raw_headers() if pair[0] not in _NOT_MERGED]
+    outcome.response_headers = [pair for pair in raw if pair[0] not in _NOT_MERGED]
     if rewrite_url is not None:
         target = _same_origin_path(rewrite_url, request.next_url.origin)
         if target is None:

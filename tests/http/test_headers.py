@@ -352,3 +352,18 @@ def test_get_agrees_with_get_all(pairs: list[tuple[str, str]]) -> None:
     h = Headers(pairs)
     for name, _ in pairs:
         assert h.get(name) == ", ".join(h.get_all(name))
+
+
+def test_checked_names_are_remembered_within_a_bound() -> None:
+    from approute.http import headers as module
+
+    h = Headers()
+    for i in range(2000):  # more distinct names than are remembered
+        h.set(f"X-Name-{i}", "v")
+    assert h.get("x-name-1999") == "v"
+    assert len(module._CHECKED_NAMES) <= module._MAX_CHECKED_NAMES
+    for _ in range(2):  # a remembered name is still lowered, a bad one still refused
+        h.set("X-Name-1", "w")
+        assert h.get_all("x-name-1") == ["w"]
+        with pytest.raises(ValueError, match="RFC 9110 token"):
+            h.set("bad name", "v")
