@@ -17,7 +17,8 @@ from approute.http.forms import FormData, UploadFile
 from approute.http.headers import Headers
 from approute.http.request import NextRequest
 from approute.http.response import NextResponse, Response
-from approute.http.url import NextURL, SearchParams
+from approute.http.search_params import SearchParams
+from approute.http.url import NextURL
 from approute.middleware.event import NextFetchEvent
 
 __all__ = [

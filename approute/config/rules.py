@@ -17,7 +17,7 @@ from typing import Any, Final, Literal
 from approute.errors import ProjectError
 from approute.http.cookies import parse_cookie_header
 from approute.http.headers import Headers
-from approute.http.url import SearchParams
+from approute.http.search_params import SearchParams
 from approute.patterns import (
     CompiledConditions,
     Destination,

@@ -19,7 +19,7 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from approute.errors import BadRequest, BodyTooLarge, InvalidForm
-from approute.http.url import SearchParams
+from approute.http.search_params import SearchParams
 
 __all__ = ["FormData", "FormLimits", "UploadFile", "parse_form"]
 

@@ -19,7 +19,8 @@ from approute.http.cookies import RequestCookies
 from approute.http.forms import FormData
 from approute.http.headers import Headers
 from approute.http.request import NextRequest
-from approute.http.url import NextURL, SearchParams
+from approute.http.search_params import SearchParams
+from approute.http.url import NextURL
 
 __all__ = ["StaticRequest"]
 

@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from approute.errors import ProjectError
 from approute.http.headers import Headers
-from approute.http.url import SearchParams
+from approute.http.search_params import SearchParams
 from approute.patterns import CompiledConditions, PathPattern, compile_conditions, compile_path
 
 __all__ = ["MiddlewareMatcher", "compile_matcher"]

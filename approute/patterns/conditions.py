@@ -32,7 +32,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 from approute.errors import ProjectError
 from approute.http.headers import Headers
-from approute.http.url import SearchParams
+from approute.http.search_params import SearchParams
 from approute.patterns.jsregex import translate
 
 __all__ = ["CompiledConditions", "Condition", "compile_conditions"]

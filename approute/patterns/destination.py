@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from approute.errors import BadRequest, ProjectError
-from approute.http.url import SearchParams
+from approute.http.search_params import SearchParams
 from approute.patterns.conditions import CompiledConditions
 from approute.patterns.path import Key, PathPattern, _Group, _Param, _parse, _Token
 

@@ -19,7 +19,7 @@ from approute.http.cookies import parse_cookie_header
 from approute.http.headers import Headers
 from approute.http.paths import normalize_path
 from approute.http.response import REDIRECT_STATUSES, NextResponse, Response
-from approute.http.url import SearchParams
+from approute.http.search_params import SearchParams
 from approute.middleware.matcher import compile_matcher
 
 __all__ = ["does_middleware_match", "get_redirect_url", "get_rewritten_url", "is_rewrite"]
