@@ -90,13 +90,16 @@ def cache_control_for(interval: float | None) -> str:
 
 
 def _assignment_lines(file: Path) -> dict[str, int]:
-    """Line of each top-level assignment, for ``file:line`` messages."""
+    """Line of each top-level assignment or function, for ``file:line`` messages."""
     try:
         tree = ast.parse(file.read_text(encoding="utf-8"))
     except (OSError, SyntaxError, ValueError):
         return {}
     lines: dict[str, int] = {}
     for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            lines[node.name] = node.lineno
+            continue
         targets = node.targets if isinstance(node, ast.Assign) else []
         if isinstance(node, ast.AnnAssign):
             targets = [node.target]
@@ -106,9 +109,24 @@ def _assignment_lines(file: Path) -> dict[str, int]:
     return lines
 
 
+# Next.js's spellings of the names approute reads: a module ported as is
+# would otherwise be silently dynamic (or serve params it should 404).
+_NEXT_SPELLINGS: Final = {
+    "dynamicParams": "dynamic_params",
+    "generateStaticParams": "generate_static_params",
+}
+
+
 def read_segment_config(module: ModuleType, *, file: Path, where: str) -> SegmentConfig:
     """The module's segment config; a wrong value is a ``ProjectError``."""
     names = vars(module)
+    for next_name, name in _NEXT_SPELLINGS.items():
+        if next_name in names:
+            line = _assignment_lines(file).get(next_name)
+            place = f"{where}:{line}" if line else where
+            raise ProjectError(
+                f"{place}: `{next_name}` is Next.js's spelling; approute reads `{name}`"
+            )
     if not any(name in names for name in ("dynamic", "revalidate", "dynamic_params")) and (
         "generate_static_params" not in names
     ):

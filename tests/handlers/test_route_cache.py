@@ -201,6 +201,18 @@ def test_a_failing_regeneration_keeps_the_last_good_copy(
         pytest.param(
             "dynamic_params = 'no'\n", "dynamic_params must be True or False", id="params"
         ),
+        pytest.param(
+            "dynamicParams = False\n",
+            "app/api/x/route.py:1: `dynamicParams` is Next.js's spelling; approute reads "
+            "`dynamic_params`",
+            id="camel-params",
+        ),
+        pytest.param(
+            "\n\ndef generateStaticParams():\n    return []\n",
+            "app/api/x/route.py:3: `generateStaticParams` is Next.js's spelling; approute "
+            "reads `generate_static_params`",
+            id="camel-generate",
+        ),
     ],
 )
 def test_bad_segment_config_names_file_and_line(
