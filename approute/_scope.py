@@ -10,9 +10,9 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from approute.http.cookies import ResponseCookies
 from approute.http.headers import Headers
 from approute.http.request import NextRequest
+from approute.http.set_cookie import ResponseCookies
 
 __all__ = ["AfterTask", "RequestState", "current_state", "request_state"]
 

@@ -21,8 +21,9 @@ from typing import Literal
 from approute._scope import RequestState, current_state
 from approute.cache.data import DataCache
 from approute.cache.draft import DRAFT_COOKIE
-from approute.http.cookies import Cookie, ResponseCookie
+from approute.http.cookies import Cookie
 from approute.http.headers import Headers
+from approute.http.set_cookie import ResponseCookie
 
 __all__ = ["DraftMode", "RequestCookieStore", "cookies", "draft_mode", "headers"]
 

@@ -24,8 +24,8 @@ import anyio.to_thread
 import orjson
 
 from approute._types import Send
-from approute.http.cookies import ResponseCookies
 from approute.http.headers import Headers
+from approute.http.set_cookie import ResponseCookies
 from approute.http.url import NextURL
 
 __all__ = [

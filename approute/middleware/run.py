@@ -22,10 +22,11 @@ from urllib.parse import quote, urlsplit
 
 import anyio.to_thread
 
-from approute.http.cookies import RequestCookies, ResponseCookies
+from approute.http.cookies import RequestCookies
 from approute.http.headers import Headers
 from approute.http.request import NextRequest
 from approute.http.response import REDIRECT_STATUSES, NextResponse, Response
+from approute.http.set_cookie import ResponseCookies
 from approute.middleware.event import NextFetchEvent
 from approute.middleware.module import MiddlewareModule
 

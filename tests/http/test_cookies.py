@@ -9,15 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from approute.http.cookies import (
-    Cookie,
-    RequestCookies,
-    ResponseCookie,
-    ResponseCookies,
-    parse_cookie_header,
-    serialize_set_cookie,
-)
+from approute.http.cookies import Cookie, RequestCookies, parse_cookie_header
 from approute.http.headers import Headers
+from approute.http.set_cookie import ResponseCookie, ResponseCookies, serialize_set_cookie
 
 EPOCH = "Thu, 01 Jan 1970 00:00:00 GMT"
 TCHARS = "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
