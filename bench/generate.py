@@ -12,13 +12,23 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-__all__ = ["TARGETS_DIR", "build", "dynamic_path", "four_endpoint_apps", "routes_app"]
+__all__ = [
+    "NEXT_VERSION",
+    "TARGETS_DIR",
+    "NextjsUnavailable",
+    "build",
+    "dynamic_path",
+    "four_endpoint_apps",
+    "nextjs_apps",
+    "routes_app",
+]
 
 TARGETS_DIR = Path(__file__).resolve().parent / "targets"
 
@@ -144,3 +154,94 @@ def routes_app(n: int, where: Path) -> Path:
     root = where / f"routes-{n}"
     _write_tree(root, files)
     return root
+
+
+# -- Next.js (optional: needs node and npm, and the npm registry) -------------
+
+NEXT_VERSION = "16.4.6"  # the version SPEC §13 was measured against
+
+_NEXT_FILES = {
+    "package.json": json.dumps(
+        {
+            "name": "approute-bench-nextjs",
+            "private": True,
+            "version": "0.0.0",
+            "dependencies": {"next": NEXT_VERSION, "react": "19.3.1", "react-dom": "19.3.1"},
+        },
+        indent=2,
+    )
+    + "\n",
+    "next.config.mjs": "export default {};\n",
+    "app/api/plain/route.js": """\
+export function GET() {
+  return new Response("Hello, world!");
+}
+""",
+    "app/api/json/route.js": """\
+export function GET() {
+  return Response.json({ message: "Hello, world!", ok: true, n: 42 });
+}
+""",
+    "app/api/users/[id]/route.js": """\
+export async function GET(request, { params }) {
+  const { id } = await params;
+  return Response.json({ id, name: `user ${id}` });
+}
+""",
+    "app/api/echo/route.js": """\
+export async function POST(request) {
+  return Response.json(await request.json());
+}
+""",
+}
+
+_NEXT_PROXY = """\
+import { NextResponse } from "next/server";
+
+export function proxy(request) {
+  const response = NextResponse.next();
+  response.headers.set("x-mw", "1");
+  return response;
+}
+
+export const config = { matcher: ["/api/:path*"] };
+"""
+
+
+class NextjsUnavailable(RuntimeError):
+    """``npm install`` or ``next build`` failed (no registry, an old Node.js)."""
+
+
+def _next_project(root: Path, files: dict[str, str]) -> None:
+    """Write the project (keeping ``node_modules``), install, build."""
+    keep = root / "node_modules"
+    if root.exists():
+        for child in root.iterdir():
+            if child != keep:
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    env = {**os.environ, "NEXT_TELEMETRY_DISABLED": "1"}
+    steps = (
+        ["npm", "install", "--no-audit", "--no-fund", "--loglevel=error"],
+        [str(root / "node_modules" / ".bin" / "next"), "build"],
+    )
+    for step in steps:
+        done = subprocess.run(
+            step, cwd=root, env=env, capture_output=True, text=True, timeout=900, check=False
+        )
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            raise NextjsUnavailable(f"{' '.join(step[:2])} in {root}: {' | '.join(tail)}")
+
+
+def nextjs_apps() -> dict[str, Path]:
+    """(Re)write, install and build ``nextjs`` and ``nextjs_mw`` (a ``proxy.js``
+    adding the header on ``/api/:path*``); name → project root."""
+    plain = TARGETS_DIR / "nextjs"
+    with_mw = TARGETS_DIR / "nextjs_mw"
+    _next_project(plain, _NEXT_FILES)
+    _next_project(with_mw, {**_NEXT_FILES, "proxy.js": _NEXT_PROXY})
+    return {"nextjs": plain, "nextjs_mw": with_mw}

@@ -25,6 +25,7 @@ MW_PAIRS = [
     ("starlette", "starlette+asgimw"),
     ("fastapi", "fastapi+mw"),
     ("litestar", "litestar+mw"),
+    ("nextjs", "nextjs+mw"),
 ]
 
 

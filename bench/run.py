@@ -45,10 +45,12 @@ ENDPOINTS: dict[str, tuple[str, str, Any]] = {
 @dataclass(frozen=True)
 class Target:
     name: str
-    kind: str  # "approute" (a project folder), "uvicorn" or "guarded" (module:attr)
+    # "approute" / "nextjs" (a project folder), "uvicorn" or "guarded" (module:attr)
+    kind: str
     spec: str
     with_mw: bool
     needs: str = ""  # a module that must be importable
+    tool: str = ""  # a program that must be on PATH
 
 
 TARGETS = [
@@ -67,6 +69,9 @@ TARGETS = [
     Target("fastapi+mw", "uvicorn", "bench.targets.fastapi_app:app_mw", True, "fastapi"),
     Target("litestar", "uvicorn", "bench.targets.litestar_app:app", False, "litestar"),
     Target("litestar+mw", "uvicorn", "bench.targets.litestar_app:app_mw", True, "litestar"),
+    # `next start` (Node.js, one process), route.js files and a proxy.js.
+    Target("nextjs", "nextjs", "nextjs", False, tool="npm"),
+    Target("nextjs+mw", "nextjs", "nextjs_mw", True, tool="npm"),
 ]
 SMOKE_TARGETS = "raw_asgi,approute,approute+mw"
 
@@ -105,6 +110,11 @@ def server_for(
     port = free_port()
     if kind == "approute":
         command = [*approute_command(roots[spec]), "-p", str(port)]
+    elif kind == "nextjs":
+        root = roots[spec]
+        next_bin = str(root / "node_modules" / ".bin" / "next")
+        command = [next_bin, "start", str(root), "-p", str(port), "-H", "127.0.0.1"]
+        env = {**env, "NEXT_TELEMETRY_DISABLED": "1", "NODE_ENV": "production"}
     elif kind == "guarded":
         command = [sys.executable, "-m", "bench.serve", spec, str(port)]
     else:
@@ -144,7 +154,12 @@ def _config(argv: list[str] | None) -> Config:
     parser.add_argument("--routes", help="comma list of route counts")
     args = parser.parse_args(argv)
     smoke = args.smoke
-    available = [t.name for t in TARGETS if not t.needs or importlib.util.find_spec(t.needs)]
+    available = [
+        t.name
+        for t in TARGETS
+        if (not t.needs or importlib.util.find_spec(t.needs))
+        and (not t.tool or shutil.which(t.tool))
+    ]
     wanted = _env_list(args.targets or env("BENCH_TARGETS", SMOKE_TARGETS if smoke else ""))
     targets = [name for name in available if not wanted or name in wanted]
     unknown = set(wanted) - {t.name for t in TARGETS}
@@ -234,9 +249,18 @@ def machine_facts() -> dict[str, Any]:
                 "fastapi",
                 "litestar",
             )
-        },
+        }
+        | _node_versions(),
         "memory_mib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20,
     }
+
+
+def _node_versions() -> dict[str, Any]:
+    """Node.js and Next.js versions, when a Next.js target runs."""
+    if not any(name.startswith("nextjs") for name in CONFIG.targets):
+        return {}
+    node = subprocess.run(["node", "--version"], capture_output=True, text=True, check=False)
+    return {"node": node.stdout.strip(), "next": generate.NEXT_VERSION}
 
 
 def _log(message: str) -> None:
@@ -414,6 +438,12 @@ def main(argv: list[str] | None = None) -> int:
     log = RESULTS / ("smoke-servers.log" if CONFIG.smoke else "servers.log")
     log.write_bytes(b"")
     roots = generate.four_endpoint_apps()
+    if any(name.startswith("nextjs") for name in CONFIG.targets):
+        try:
+            roots.update(generate.nextjs_apps())
+        except (generate.NextjsUnavailable, OSError, subprocess.TimeoutExpired) as error:
+            _log(f"bench: Next.js skipped: {error}")
+            CONFIG.targets = [name for name in CONFIG.targets if not name.startswith("nextjs")]
     facts = machine_facts()
     facts["loadavg_before"] = _loadavg()
     facts["busy_before"] = _busy_processes()
