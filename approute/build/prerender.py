@@ -17,6 +17,7 @@ cookie, or is a 204/206) stays on demand, as at runtime.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Callable, Mapping
@@ -239,6 +240,7 @@ async def prerender(
     cache = RouteCache(MemoryCacheHandler(), data=app.data_cache)
     outcome = PrerenderOutcome()
     total = sum(len(item.paths) for item in plan)
+    limit = app.options.config.static_page_generation_timeout
     done = 0
     for item in plan:
         for path, params in item.paths:
@@ -246,7 +248,15 @@ async def prerender(
                 progress(done, total, path)
             strict = item.module.segment.forbids_request_data
             request = _static_request(path, app, strict=strict)
-            status, entry, error = await cache.prerender(item.module, params, path, request)
+            try:
+                async with asyncio.timeout(limit):
+                    status, entry, error = await cache.prerender(item.module, params, path, request)
+            except TimeoutError:
+                raise ProjectError(
+                    f"{item.module.where}: Error occurred prerendering route {item.url} at "
+                    f"path {path}: it took longer than {limit:g} s "
+                    "(static_page_generation_timeout in approute.config.py)"
+                ) from None
             done += 1
             if entry is not None:
                 outcome.entries[path] = entry

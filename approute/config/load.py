@@ -40,6 +40,7 @@ KNOWN_KEYS: Final = (
     "headers",
     "redirects",
     "rewrites",
+    "static_page_generation_timeout",
     "trailing_slash",
 )
 _REWRITE_STAGES: Final = ("before_files", "after_files", "fallback")
@@ -55,6 +56,8 @@ class ProjectConfig:
     body_size_limit: int = 4 * 1024 * 1024
     compress: bool = True
     cache_handler: str | None = None
+    # Seconds one prerender may take at `approute build` (Next.js's default).
+    static_page_generation_timeout: float = 60.0
     headers: tuple[HeaderRule, ...] = ()
     redirects: tuple[RedirectRule, ...] = ()
     before_files: tuple[RewriteRule, ...] = ()
@@ -194,6 +197,12 @@ def load_config(root: Path) -> ProjectConfig:
     except ValueError as error:
         raise ProjectError(f"{where}: {error}") from None
     cache_handler = _cache_handler(names.get("cache_handler"), where)
+    timeout = names.get("static_page_generation_timeout", 60)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+        raise ProjectError(
+            f"{where}: static_page_generation_timeout must be a number of seconds > 0; "
+            f"got {timeout!r}"
+        )
     headers = compile_header_rules(
         _list(_rules_of(names, "headers", where), f"{where}: headers()"), f"{where}: headers()"
     )
@@ -209,6 +218,7 @@ def load_config(root: Path) -> ProjectConfig:
         body_size_limit=body_size_limit,
         compress=compress,
         cache_handler=cache_handler,
+        static_page_generation_timeout=float(timeout),
         headers=headers,
         redirects=redirects,
         **stages,

@@ -353,3 +353,29 @@ def test_prerender_sees_an_empty_request(make_project: ProjectFactory) -> None:
         "search": "",
         "url": "http://localhost:3000/api/me",
     }
+
+
+def test_a_prerender_over_the_timeout_fails_the_build(
+    make_project: ProjectFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    slow = (
+        "import asyncio\n"
+        "from approute import Response\n"
+        "dynamic = 'force-static'\n"
+        "async def GET(request):\n"
+        "    await asyncio.sleep(30)\n"
+        "    return Response('late')\n"
+    )
+    root = make_project(
+        {
+            "app/api/slow/route.py": slow,
+            "approute.config.py": "static_page_generation_timeout = 0.2\n",
+        }
+    )
+    assert main(["build", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert (
+        "app/api/slow/route.py: Error occurred prerendering route /api/slow at path "
+        "/api/slow: it took longer than 0.2 s (static_page_generation_timeout"
+    ) in err
+    assert not (root / ".approute" / "build-manifest.json").exists()

@@ -23,6 +23,11 @@ ROUTE = "from approute import Response\ndef GET(request):\n    return Response('
         pytest.param("base_path = '/docs/'\n", "not end with '/'", id="base-trailing"),
         pytest.param("body_size_limit = 'lots'\n", "body_size_limit: cannot read", id="size"),
         pytest.param("cache_handler = 5\n", "cache_handler must be None", id="cache"),
+        pytest.param(
+            "static_page_generation_timeout = 0\n",
+            "static_page_generation_timeout must be a number of seconds > 0",
+            id="timeout",
+        ),
         pytest.param("headers = []\n", "headers must be a function", id="not-callable"),
         pytest.param(
             "def redirects():\n"
