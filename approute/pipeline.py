@@ -498,8 +498,7 @@ class Pipeline:
             )
             await send_server_error(cycle.send)
             return None
-        if outcome.pending:
-            cycle.after.extend(outcome.pending)
+        cycle.after.extend(outcome.pending)
         if (
             outcome.rewrite_path is None
             and outcome.forward_headers is None

@@ -72,27 +72,16 @@ def with_headers(
     """
     replaced = {name for name, _ in overrides if name != _SET_COOKIE}
 
-    # Plain functions handing back send's awaitable: no coroutine of their
-    # own for each message (they run for every response the middleware touched).
-    if not overrides:
-
-        def with_defaults(message: Message) -> Awaitable[None]:
-            if message["type"] == "http.response.start":
-                headers: Pairs = message.get("headers", [])
-                present = {name for name, _ in headers}
-                added = [(n, v) for n, v in defaults if n == _SET_COOKIE or n not in present]
-                message = {**message, "headers": [*headers, *added]}
-            return send(message)
-
-        return with_defaults
-
+    # A plain function handing back send's awaitable: no coroutine of its
+    # own for each message (it runs for every response the middleware touched).
     def wrapped(message: Message) -> Awaitable[None]:
         if message["type"] == "http.response.start":
             headers: Pairs = list(message.get("headers", ()))
             if defaults:
                 present = {name for name, _ in headers}
                 headers += [(n, v) for n, v in defaults if n == _SET_COOKIE or n not in present]
-            headers = [(n, v) for n, v in headers if n not in replaced] + list(overrides)
+            if overrides:
+                headers = [(n, v) for n, v in headers if n not in replaced] + list(overrides)
             message = {**message, "headers": headers}
         return send(message)
 

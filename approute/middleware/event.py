@@ -23,7 +23,7 @@ class NextFetchEvent:
     def __init__(self, page: str = "") -> None:
         self._page = page
         self._request: NextRequest | None = None
-        self._pending: list[Awaitable[Any]] | None = None  # made by wait_until
+        self._pending: list[Awaitable[Any]] = []
 
     @classmethod
     def _for_request(cls, request: NextRequest) -> NextFetchEvent:
@@ -40,12 +40,9 @@ class NextFetchEvent:
 
     def wait_until(self, awaitable: Awaitable[Any]) -> None:
         """Run ``awaitable`` to completion after the response is sent."""
-        if self._pending is None:
-            self._pending = []
         self._pending.append(awaitable)
 
     @property
     def pending(self) -> list[Awaitable[Any]]:
         """What ``wait_until`` was given, in order."""
-        pending = self._pending
-        return [] if pending is None else pending
+        return self._pending

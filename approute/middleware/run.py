@@ -15,7 +15,8 @@ Next.js's actions (proxy.mdx, resolve-routes.ts), as a ``MiddlewareOutcome``:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from typing import Any, Final
 from urllib.parse import quote, urlsplit
 
@@ -48,30 +49,18 @@ _NOT_MERGED: Final = frozenset(
 _PATH_SAFE: Final = "/%:@!$&'()*+,;=-._~"
 
 
+@dataclass(slots=True)
 class MiddlewareOutcome:
-    """What the pipeline does next (one per middleware run: a plain slots
-    class, cheaper to make than a dataclass with list factories)."""
+    """What the pipeline does next."""
 
-    __slots__ = (
-        "cookies",
-        "forward_headers",
-        "pending",
-        "proxy_url",
-        "respond",
-        "response_headers",
-        "rewrite_path",
-        "rewrite_query",
-    )
-
-    def __init__(self, pending: list[Awaitable[Any]]) -> None:
-        self.respond: Response | None = None
-        self.rewrite_path: str | None = None
-        self.rewrite_query = ""
-        self.proxy_url: str | None = None
-        self.forward_headers: Headers | None = None
-        self.response_headers: Sequence[tuple[bytes, bytes]] = ()
-        self.cookies: ResponseCookies | None = None
-        self.pending = pending
+    respond: Response | None = None
+    rewrite_path: str | None = None
+    rewrite_query: str = ""
+    proxy_url: str | None = None
+    forward_headers: Headers | None = None
+    response_headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    cookies: ResponseCookies | None = None
+    pending: list[Awaitable[Any]] = field(default_factory=list)
 
 
 async def _call(middleware: MiddlewareModule, request: NextRequest, event: NextFetchEvent) -> Any:
