@@ -55,8 +55,7 @@ class _Rendered:
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
-    storable: bool
-    interval: float | None  # seconds until the stored copy is stale
+    entry: CacheEntry | None  # what was stored; None when it may not be
     error: Exception | None = None  # what the handler raised, if it did
 
 
@@ -161,8 +160,8 @@ class RouteCache:
             rendered.status,
             rendered.headers,
             rendered.body,
-            cache_control_for(rendered.interval) if rendered.storable else None,
-            b"MISS" if rendered.storable else None,
+            cache_control_for(rendered.entry.revalidate) if rendered.entry is not None else None,
+            b"MISS" if rendered.entry is not None else None,
             head_only,
         )
 
@@ -185,8 +184,7 @@ class RouteCache:
         what the handler raised, if it did."""
         key = f"route:{path}"
         rendered = await self._render(key, route, params, lambda: request, False)
-        entry = await self._handler.get(key) if rendered.storable else None
-        return rendered.status, entry, rendered.error
+        return rendered.status, rendered.entry, rendered.error
 
     async def _render_once(
         self,
@@ -252,6 +250,7 @@ class RouteCache:
             interval is None or collector.revalidate < interval
         ):
             interval = collector.revalidate
+        entry = None
         if storable:
             entry = CacheEntry(
                 value=body,
@@ -271,7 +270,7 @@ class RouteCache:
                 key.removeprefix("route:"),
                 response.status,
             )
-        return _Rendered(response.status, headers, body, storable, interval, answer.error)
+        return _Rendered(response.status, headers, body, entry, answer.error)
 
     async def close(self) -> None:
         """Wait for background regenerations, then close the storage (unless
