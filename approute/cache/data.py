@@ -29,11 +29,12 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import httpx
 
 from approute._scope import RequestState, request_state
+from approute.cache.coalesce import Coalescer
 from approute.cache.draft import DRAFT_COOKIE, DraftSecret
 from approute.cache.entry import CacheEntry
 from approute.cache.handler import CacheHandler
@@ -59,7 +60,7 @@ Computed = tuple[CacheEntry, bool]
 class DataCache:
     """One app's data cache: storage, coalescing, background refreshes."""
 
-    __slots__ = ("_clock", "_http", "_inflight", "_tasks", "dev", "draft", "handler")
+    __slots__ = ("_clock", "_http", "_runs", "dev", "draft", "handler")
 
     def __init__(
         self,
@@ -74,8 +75,7 @@ class DataCache:
         self.dev = dev
         self.draft = draft if draft is not None else DraftSecret(root)
         self._clock = clock
-        self._inflight: dict[str, asyncio.Task[Computed]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._runs: Coalescer[Computed] = Coalescer()
         self._http: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None
 
     # -- per request ---------------------------------------------------------
@@ -147,21 +147,8 @@ class DataCache:
         description: str,
         keep: tuple[str, ...] = (),
     ) -> CacheEntry:
-        task = self._inflight.get(key)
-        if task is None:
-            task = asyncio.get_running_loop().create_task(
-                self._compute(key, compute, description, keep)
-            )
-            self._inflight[key] = task
-            task.add_done_callback(lambda done: self._finished(key, done))
-        entry, _ = await asyncio.shield(task)
+        entry, _ = await self._runs.run(key, lambda: self._compute(key, compute, description, keep))
         return entry
-
-    def _finished(self, key: str, task: asyncio.Task[Computed]) -> None:
-        if self._inflight.get(key) is task:
-            del self._inflight[key]
-        if not task.cancelled():
-            task.exception()  # retrieved: waiters that went away never see it
 
     async def _compute(
         self,
@@ -193,7 +180,7 @@ class DataCache:
         description: str,
         keep: tuple[str, ...],
     ) -> None:
-        if key in self._inflight:
+        if self._runs.running(key):
             return  # one refresh at a time (no stampede)
 
         async def refresh() -> None:
@@ -210,9 +197,7 @@ class DataCache:
 
         # Outside the request's tag collector: the request already has the
         # tags, and the refresh may outlive it.
-        task = asyncio.get_running_loop().create_task(refresh(), context=without_collector())
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._runs.in_background(refresh(), context=without_collector())
 
     # -- revalidation and shutdown ------------------------------------------
 
@@ -225,8 +210,7 @@ class DataCache:
 
     async def close(self) -> None:
         """Wait for background refreshes; close the HTTP client and storage."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._runs.drain()
         if self._http is not None:
             loop, client = self._http
             self._http = None

@@ -22,14 +22,14 @@ entries to another.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Final, Protocol
 
 from approute._types import Send
+from approute.cache.coalesce import Coalescer
 from approute.cache.data import DataCache
 from approute.cache.entry import CacheEntry
 from approute.cache.handler import CacheHandler
@@ -100,7 +100,7 @@ class RouteCache:
     ``prerendered`` seeds a miss with the build's copy of that path.
     """
 
-    __slots__ = ("_clock", "_data", "_handler", "_inflight", "_prerendered", "_tasks")
+    __slots__ = ("_clock", "_data", "_handler", "_prerendered", "_runs")
 
     def __init__(
         self,
@@ -119,8 +119,7 @@ class RouteCache:
         )
         self._clock = clock
         self._prerendered = prerendered
-        self._inflight: dict[str, asyncio.Task[_Rendered]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._runs: Coalescer[_Rendered] = Coalescer()
 
     async def respond(
         self,
@@ -195,14 +194,9 @@ class RouteCache:
         dev: bool,
     ) -> _Rendered:
         """Run the handler, coalescing concurrent misses into one run."""
-        task = self._inflight.get(key)
-        if task is None:
-            task = asyncio.get_running_loop().create_task(
-                self._render(key, route, params, make_request, dev)
-            )
-            self._inflight[key] = task
-            task.add_done_callback(lambda _: self._inflight.pop(key, None))
-        return await asyncio.shield(task)
+        return await self._runs.run(
+            key, lambda: self._render(key, route, params, make_request, dev)
+        )
 
     def _regenerate_in_background(
         self,
@@ -212,13 +206,9 @@ class RouteCache:
         make_request: Callable[[], NextRequest],
         dev: bool,
     ) -> None:
-        if key in self._inflight:
+        if self._runs.running(key):
             return  # one regeneration at a time (no stampede)
-        task = asyncio.get_running_loop().create_task(
-            self._render_once(key, route, params, make_request, dev)
-        )
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._runs.in_background(self._render_once(key, route, params, make_request, dev))
 
     async def _render(
         self,
@@ -275,8 +265,7 @@ class RouteCache:
     async def close(self) -> None:
         """Wait for background regenerations, then close the storage (unless
         the data cache owns it)."""
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._runs.drain()
         if self._data is None:
             await self._handler.close()
 

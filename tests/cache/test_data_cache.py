@@ -51,7 +51,7 @@ async def settle() -> None:
 
 async def refreshed(cache: DataCache) -> None:
     """Wait for the background refreshes to finish."""
-    await asyncio.gather(*cache._tasks, return_exceptions=True)
+    await cache._runs.drain()
 
 
 async def test_concurrent_misses_compute_once(tmp_path: Path) -> None:
