@@ -244,17 +244,13 @@ class BodyChannel:
             if limit is not None and len(buffered) > limit:
                 raise BodyTooLarge(f"request body is over the {limit} byte limit")
             return buffered
-        if self._pump is None and not self.consumed and not self._complete:
-            return await self._read_here(limit)
-        parts: list[bytes] = []
-        size = 0
-        async for chunk in self.chunks():
-            size += len(chunk)
-            if limit is not None and size > limit:
-                raise BodyTooLarge(f"request body is over the {limit} byte limit")
-            parts.append(chunk)
-        body = self._buffered = parts[0] if len(parts) == 1 else b"".join(parts)
-        return body
+        if self.consumed:
+            raise RuntimeError("the request body was already streamed")
+        if self._complete:  # the request has no body
+            self.consumed = True
+            self._buffered = b""
+            return b""
+        return await self._read_here(limit)
 
     async def _read_here(self, limit: int | None) -> bytes:
         """``read()`` before anyone streamed: ``receive`` in the reader's own
