@@ -34,6 +34,7 @@ from approute.cache.data import DataCache
 from approute.cache.entry import CacheEntry
 from approute.cache.handler import CacheHandler
 from approute.cache.revalidate import path_tags
+from approute.cache.route_entry import route_meta
 from approute.cache.tags import collecting
 from approute.handlers.context import Params
 from approute.handlers.dispatch import dispatch
@@ -139,14 +140,16 @@ class RouteCache:
         if entry is None and prerendered is not None:
             entry = await self._seed(prerendered, key, path)
         now = self._clock()
-        if entry is not None and not entry.is_expired(now):
+        # A malformed entry (forged, another version's) is a miss: overwritten.
+        meta = route_meta(entry, key) if entry is not None else None
+        if entry is not None and meta is not None and not entry.is_expired(now):
             stale = entry.is_stale(now)
             if stale:
                 self._regenerate_in_background(key, route, params, make_request, dev)
             await _send(
                 send,
-                entry.meta["status"],
-                [(k.encode("latin-1"), v.encode("latin-1")) for k, v in entry.meta["headers"]],
+                meta.status,
+                meta.headers,
                 entry.value,
                 cache_control_for(entry.revalidate),
                 b"STALE" if stale else b"HIT",
