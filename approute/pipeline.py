@@ -539,6 +539,7 @@ class Pipeline:
         size = len(scope.get("raw_path") or b"") + len(scope.get("query_string", b""))
         internal = False
         head = HeadFacts(raw)
+        content_length = accept_encoding = None
         for name, value in raw:
             size += len(name) + len(value)
             first = name[:1]
@@ -546,17 +547,22 @@ class Pipeline:
                 internal = internal or is_internal_header(name)
             elif first == b"c":
                 if name == b"content-length":
-                    try:
-                        head.content_length = int(value)
-                    except ValueError:
-                        raise BadRequest("invalid Content-Length") from None
+                    content_length = value
             elif name == b"transfer-encoding":
                 head.chunked = True
             elif name == b"accept-encoding":
-                head.gzip = accepts_gzip(value)
+                accept_encoding = value
         options = self._options
+        # Values are parsed only once the head is known to be within the
+        # limits: nothing client-sized runs before the 431.
         if size > options.max_head_size or len(raw) > options.max_headers:
             raise HeadersTooLarge("request headers are too large")
+        if content_length is not None:
+            if not content_length.isdigit() or len(content_length) > 18:
+                raise BadRequest("invalid Content-Length")
+            head.content_length = int(content_length)
+        if accept_encoding is not None:
+            head.gzip = accepts_gzip(accept_encoding)
         if internal:
             head.raw = scope["headers"] = [pair for pair in raw if not is_internal_header(pair[0])]
         return head

@@ -14,7 +14,9 @@ connection:
   by the pipeline; this cap only bounds what the parser buffers.) Body bytes
   that arrive in the same read as the end of the head are not counted;
 * a bare LF inside a head → ``400`` (never two headers from one line);
-* a request target that is not origin-form (``/…``) → ``400`` on both parsers.
+* a request target that is not origin-form (``/…``) → ``400`` on both parsers;
+* both ``Content-Length`` and ``Transfer-Encoding`` → ``400`` and close on
+  both parsers (httptools refuses it itself; h11 would read it as chunked).
 
 uvicorn pickles its config for ``--reload`` and ``--workers``, so the
 classes live at module level and are named by import string.
@@ -26,6 +28,7 @@ import asyncio
 from typing import Any, ClassVar
 
 import h11
+from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
@@ -160,10 +163,39 @@ class GuardedHttpToolsProtocol(_HeadGuard, HttpToolsProtocol):
         super().connection_lost(exc)
 
 
+class _FramedConnection(h11.Connection):
+    """h11 that refuses a request framed two ways.
+
+    With both ``Content-Length`` and ``Transfer-Encoding``, h11 reads the
+    body as chunked and keeps the connection open, so bytes a front proxy
+    counted as body are served as a second request (request smuggling).
+    RFC 9112 §6.1 allows rejecting it; httptools does, so both parsers
+    answer 400 and close.
+    """
+
+    def next_event(self) -> Any:
+        event = super().next_event()
+        if isinstance(event, h11.Request):
+            names = {name for name, _ in event.headers}
+            if b"content-length" in names and b"transfer-encoding" in names:
+                raise h11.RemoteProtocolError(
+                    "both Content-Length and Transfer-Encoding", error_status_hint=400
+                )
+        return event
+
+
 class GuardedH11Protocol(_HeadGuard, H11Protocol):
-    """h11 with a head deadline and size cap, refusing bare-LF heads."""
+    """h11 with a head deadline and size cap, refusing bare-LF heads and
+    requests framed by both Content-Length and Transfer-Encoding."""
 
     refuse_bare_lf = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = self.config.h11_max_incomplete_event_size
+        self.conn = _FramedConnection(
+            h11.SERVER, DEFAULT_MAX_INCOMPLETE_EVENT_SIZE if limit is None else limit
+        )
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)

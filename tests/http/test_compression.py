@@ -38,6 +38,13 @@ ROUTES = {
         pytest.param(b"identity", False, id="identity"),
         pytest.param(b"xgzip", False, id="not-a-token"),
         pytest.param(b";;;", False, id="garbage"),
+        pytest.param(b"GZIP", True, id="case-insensitive"),
+        pytest.param(b"gzip ; q = 0", False, id="spaced-refusal"),
+        pytest.param(b"gzip;q=abc", False, id="bad-quality-ignored"),
+        pytest.param(b"gzip;q=abc, *", True, id="bad-quality-then-star"),
+        pytest.param(b"br, *;q=0", False, id="star-refused"),
+        pytest.param(b"gzip;level=9", True, id="other-parameter"),
+        pytest.param(b"gzip" + b" " * 16_000 + b"x", False, id="long-garbage"),
     ],
 )
 def test_accepts_gzip(header: bytes, expected: bool) -> None:

@@ -1,0 +1,93 @@
+"""Regressions for what an adversarial probe found against a real uvicorn
+(both parsers): a request that stalls everybody, request smuggling on h11,
+a trickled body that never ends. docs/security.md lists each attack and its
+defence.
+
+Latency bounds here are what the attack is about (the probe measured
+seconds); they are generous against a loaded machine, never sleeps.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+
+import pytest
+
+from tests.e2e.conftest import assert_alive
+from tests.support.raw import ResponseReader, connect, head
+from tests.support.servers import RunningServer, get, raw_request
+
+# What a head under the 16 KiB limit that stalls a backtracking parser
+# looks like: a token, then whitespace that two adjacent ``\s*`` share.
+_STALLING_VALUES = [
+    pytest.param("gzip" + " " * 16_000 + "x", id="spaces"),
+    pytest.param("gzip" + "\t" * 16_000 + "x", id="tabs"),
+    pytest.param("*" + " " * 16_000 + "x", id="star"),
+    pytest.param("gzip;q=1" + " " * 16_000 + ";", id="after-quality"),
+]
+
+
+def _timed_get(server: RunningServer, request: bytes) -> tuple[int | None, float]:
+    started = time.monotonic()
+    response = raw_request(server, request, timeout=30)
+    return (None if response is None else response.status), time.monotonic() - started
+
+
+@pytest.mark.parametrize("value", _STALLING_VALUES)
+def test_accept_encoding_cannot_stall_other_clients(server: RunningServer, value: str) -> None:
+    attack = get("/api/echo", headers=f"Accept-Encoding: {value}\r\n")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        attacks = [pool.submit(_timed_get, server, attack) for _ in range(4)]
+        status, probe_seconds = _timed_get(server, get("/api/echo"))
+        results = [future.result() for future in attacks]
+    # Before the fix, one such request blocked the event loop ~3 s.
+    assert status == 200
+    assert probe_seconds < 1.0, f"a probe waited {probe_seconds:.2f} s behind the attack"
+    assert all(code == 200 and seconds < 1.0 for code, seconds in results), results
+
+
+def test_oversized_accept_encoding_is_refused_before_it_is_parsed(server: RunningServer) -> None:
+    # 23 KiB: under the parser cap (24 KiB), over the app's 16 KiB limit.
+    value = "gzip" + " " * (23 * 1024) + "x"
+    status, seconds = _timed_get(server, get("/api/echo", headers=f"Accept-Encoding: {value}\r\n"))
+    assert status == 431
+    assert seconds < 1.0
+    assert_alive(server)
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [
+        pytest.param("Content-Length: 5\r\nTransfer-Encoding: chunked\r\n", id="cl-then-te"),
+        pytest.param("Transfer-Encoding: chunked\r\nContent-Length: 5\r\n", id="te-then-cl"),
+    ],
+)
+def test_content_length_with_transfer_encoding_is_refused_and_closed(
+    server: RunningServer, framing: str
+) -> None:
+    # RFC 9112 §6.1: never read such a request one way while a proxy in
+    # front read it the other; the smuggled GET must not be answered.
+    smuggled = get("/api/echo?smuggled=1").replace(b"Connection: close\r\n", b"")
+    request = (
+        f"POST /api/echo HTTP/1.1\r\nHost: localhost\r\n{framing}\r\n0\r\n\r\n".encode() + smuggled
+    )
+    with connect(server) as sock:
+        sock.sendall(request)
+        reader = ResponseReader(sock)
+        response = reader.read()
+        assert response is not None
+        assert response.status == 400
+        assert reader.closed(), "the connection stayed open after the 400"
+        assert b"smuggled" not in reader.buffer
+    assert_alive(server)
+
+
+def test_keep_alive_still_serves_a_second_request(server: RunningServer) -> None:
+    # The framing check refuses only the ambiguous request, not pipelining.
+    first = head("POST", "/api/echo", {"Content-Length": "2"}, close=False) + b"{}"
+    with connect(server) as sock:
+        sock.sendall(first + get("/api/echo"))
+        reader = ResponseReader(sock)
+        statuses = [response.status for response in (reader.read(), reader.read()) if response]
+    assert statuses == [200, 200]
