@@ -3,6 +3,7 @@
 ApprouteError
 ├── ProjectError             the user's project is wrong (file:line in the message)
 ├── DynamicUsageError        a ``dynamic = "error"`` handler read request data
+├── ResponseTooLarge         a ``fetch`` response decoded to more than its limit
 ├── RequestError             the request is wrong; carries the HTTP ``status``
 │   ├── BadRequest           400: malformed path, query, header or body
 │   │   ├── InvalidJSON      400, also a ValueError: ``await request.json()``
@@ -29,6 +30,7 @@ __all__ = [
     "ProjectError",
     "RedirectSignal",
     "RequestError",
+    "ResponseTooLarge",
 ]
 
 
@@ -51,6 +53,19 @@ class DynamicUsageError(ApprouteError):
             'data) or "force-dynamic"'
         )
         self.used = used
+
+
+class ResponseTooLarge(ApprouteError):
+    """A ``fetch`` response body decoded to more than ``limit`` bytes
+    (``max_response_size``): reading stopped there, nothing is returned."""
+
+    def __init__(self, url: str, limit: int) -> None:
+        super().__init__(
+            f"fetch {url}: the response body is over {limit} bytes (decoded); "
+            "pass a larger max_response_size= to fetch() if it is expected"
+        )
+        self.url = url
+        self.limit = limit
 
 
 class RequestError(ApprouteError):

@@ -20,7 +20,11 @@ computed, so ``revalidate_tag`` reaches both.
 
 In middleware, outside a request, and in draft mode it is a plain HTTP call
 (Next.js: fetch cache options have no effect in middleware). Bodies are read
-in full before ``fetch`` returns.
+in full before ``fetch`` returns, and decoded (gzip, deflate) in bounded
+steps: once the decoded body is over ``max_response_size`` (50 MiB by
+default) reading stops with :class:`~approute.errors.ResponseTooLarge`, so a
+compression bomb costs the limit, not its inflated size. Redirects are
+followed without reading their bodies.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import math
+from collections.abc import Iterator
 from typing import Any, Literal, TypedDict
 
 import httpx
@@ -36,9 +41,18 @@ import orjson
 from approute.cache.data import Computed, DataCache, ReadMode, current_data_cache
 from approute.cache.entry import CacheEntry
 from approute.cache.tags import current_collector, valid_tags
+from approute.errors import ResponseTooLarge
+from approute.http.content_encoding import ACCEPT_ENCODING, ContentDecoder
 from approute.http.headers import Headers
 
-__all__ = ["FetchCache", "FetchResponse", "NextFetchOptions", "fetch"]
+__all__ = [
+    "DEFAULT_MAX_RESPONSE_SIZE",
+    "FetchCache",
+    "FetchResponse",
+    "NextFetchOptions",
+    "ResponseTooLarge",
+    "fetch",
+]
 
 logger = logging.getLogger("approute.cache")
 
@@ -46,6 +60,8 @@ FetchCache = Literal["force-cache", "no-store"]
 _CACHE_MODES = ("force-cache", "no-store")
 _CACHEABLE_METHODS = frozenset({"GET", "HEAD"})
 _REQUEST_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+DEFAULT_MAX_RESPONSE_SIZE = 50 * 1024 * 1024
+"""Bytes a ``fetch`` response body may decode to (``max_response_size``)."""
 
 
 class NextFetchOptions(TypedDict, total=False):
@@ -149,20 +165,56 @@ def _cache_key(method: str, url: str, headers: list[tuple[str, str]], body: byte
     return "fetch:" + hashlib.sha256(material).hexdigest()
 
 
+async def _read(response: httpx.Response, url: str, limit: int) -> bytes:
+    """The decoded body, stopping once it is over ``limit`` bytes."""
+    decoder = ContentDecoder(response.headers.get_list("content-encoding", split_commas=True))
+    body = bytearray()
+
+    def add(chunks: Iterator[bytes]) -> None:
+        for chunk in chunks:
+            if len(body) + len(chunk) > limit:
+                raise ResponseTooLarge(url, limit)
+            body.extend(chunk)
+
+    async for raw in response.aiter_raw():
+        add(decoder.decode(raw))
+    add(decoder.flush())
+    return bytes(body)
+
+
 async def _send(
     client: httpx.AsyncClient,
     method: str,
     url: str,
     headers: list[tuple[str, str]],
     body: bytes | None,
+    limit: int,
 ) -> FetchResponse:
-    response = await client.request(method, url, headers=headers, content=body)
+    if not any(name.lower() == "accept-encoding" for name, _ in headers):
+        # Only codings decoded in bounded steps (httpx adds br/zstd when installed).
+        headers = [*headers, ("accept-encoding", ACCEPT_ENCODING)]
+    request = client.build_request(method, url, headers=headers, content=body)
+    redirects = 0
+    while True:
+        # Redirects are followed here: httpx would read (and inflate) each
+        # redirect's body in full; this closes it unread.
+        response = await client.send(request, stream=True, follow_redirects=False)
+        try:
+            if response.next_request is None:
+                content = await _read(response, url, limit)
+                break
+            request = response.next_request
+        finally:
+            await response.aclose()
+        redirects += 1
+        if redirects > client.max_redirects:
+            raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
     return FetchResponse(
         response.status_code,
         Headers(response.headers.multi_items()),
-        response.content,
+        content,
         str(response.url),
-        redirected=bool(response.history),
+        redirected=redirects > 0,
     )
 
 
@@ -201,13 +253,20 @@ async def fetch(
     json: Any = None,
     cache: FetchCache | None = None,
     next: NextFetchOptions | None = None,
+    max_response_size: int = DEFAULT_MAX_RESPONSE_SIZE,
 ) -> FetchResponse:
     """Make an HTTP request; cache the response when ``cache``/``next`` say so.
 
     ``body`` (str or bytes) or ``json`` (serialised with orjson, with
     ``content-type: application/json``) is the request body. Redirects are
-    followed; ``response.url`` is the final URL.
+    followed; ``response.url`` is the final URL. A body that decodes to more
+    than ``max_response_size`` bytes raises :class:`ResponseTooLarge`.
     """
+    limit = max_response_size
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit <= 0:
+        raise ValueError(
+            f"fetch {url}: max_response_size must be an int of bytes > 0; got {limit!r}"
+        )
     method = method.upper()
     pairs = list(Headers(headers).multi_items()) if headers is not None else []
     if json is not None:
@@ -225,17 +284,17 @@ async def fetch(
         async with httpx.AsyncClient(
             follow_redirects=True, timeout=_REQUEST_TIMEOUT, trust_env=False
         ) as client:
-            return await _send(client, method, url, pairs, content)
+            return await _send(client, method, url, pairs, content, limit)
     data, state = found
     mode = data.read_mode(state)
     collector = current_collector()
     if mode == "bypass":  # draft mode: the plain fetch, as Next.js
-        return await _send(data.http(), method, url, pairs, content)
+        return await _send(data.http(), method, url, pairs, content, limit)
     if collector is not None:
         collector.add(tags)  # uncached fetches tag the route too (Next.js)
     if not store:
-        return await _send(data.http(), method, url, pairs, content)
-    return await _cached_send(data, mode, url, method, pairs, content, tags, revalidate)
+        return await _send(data.http(), method, url, pairs, content, limit)
+    return await _cached_send(data, mode, url, method, pairs, content, tags, revalidate, limit)
 
 
 async def _cached_send(
@@ -247,15 +306,18 @@ async def _cached_send(
     content: bytes | None,
     tags: tuple[str, ...],
     revalidate: float | None,
+    limit: int,
 ) -> FetchResponse:
     collector = current_collector()
     implicit = collector.implicit if collector is not None else ()
     all_tags = tuple(dict.fromkeys((*tags, *implicit)))
 
     async def compute() -> Computed:
-        response = await _send(data.http(), method, url, pairs, content)
+        response = await _send(data.http(), method, url, pairs, content, limit)
         return _entry(response, all_tags, revalidate)
 
     key = _cache_key(method, url, pairs, content)
     entry = await data.lookup(key, compute, mode=mode, description=f"fetch {method} {url}")
+    if len(entry.value) > limit:  # stored by a call with a larger limit
+        raise ResponseTooLarge(url, limit)
     return _from_entry(entry)
