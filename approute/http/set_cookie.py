@@ -158,7 +158,9 @@ def _parse_set_cookie(line: str) -> ResponseCookie | None:
         elif key == "domain":
             cookie.domain = value or None
         elif key == "expires":
-            with suppress(TypeError, ValueError):  # unreadable dates are dropped
+            # Unreadable dates are dropped; a huge zone offset ("+9999999999")
+            # overflows timedelta inside parsedate_to_datetime.
+            with suppress(TypeError, ValueError, OverflowError):
                 cookie.expires = parsedate_to_datetime(value)
         elif key == "max-age":
             with suppress(ValueError):
