@@ -14,7 +14,7 @@ from pathlib import Path
 
 from approute._types import Receive, Scope, Send
 from approute.cache.data import DataCache
-from approute.cache.select import cache_handler_from_config
+from approute.cache.select import cache_handler_from_config, redis_prefix_for
 from approute.config.load import load_config
 from approute.errors import ProjectError
 from approute.handlers.module import RouteModule, read_route_module
@@ -177,7 +177,9 @@ def create_app(
     # (creating it opens no file or connection). next dev renders routes on
     # demand but keeps the data cache (fetch, @cached).
     handler = cache_handler_from_config(
-        config.cache_handler, cache_dir=root_path / ".approute" / "cache"
+        config.cache_handler,
+        cache_dir=root_path / ".approute" / "cache",
+        redis_prefix=redis_prefix_for(root_path, config.cache_prefix),
     )
     data_cache = DataCache(handler, root=root_path, dev=dev)
     route_cache = None

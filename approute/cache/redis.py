@@ -1,8 +1,10 @@
 """A cache store in Redis, shared by every instance of an app (SPEC §6).
 
-Keys live under ``prefix`` (``"approute:"`` by default; use
-``"approute:<app-id>:<build-id>:"`` so two apps on one Redis never read each
-other's entries): ``<prefix>e:<key>`` holds an entry in the framing of
+Keys live under ``prefix`` (``"approute:"`` when constructed directly; an
+app passes ``"<cache_prefix>:"`` from its config, by default derived from
+the project folder, so two apps on one Redis never read each other's entries
+or tags: :func:`approute.cache.select.redis_prefix_for`):
+``<prefix>e:<key>`` holds an entry in the framing of
 :mod:`approute.cache.entry` (never pickle), always with a TTL, and the hashes
 ``<prefix>tags:revalidated`` / ``<prefix>tags:expired`` map a tag to the time
 of its last ``revalidate_tag``, so a revalidation on one instance is seen by

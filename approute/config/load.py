@@ -36,6 +36,7 @@ KNOWN_KEYS: Final = (
     "base_path",
     "body_size_limit",
     "cache_handler",
+    "cache_prefix",
     "compress",
     "headers",
     "redirects",
@@ -45,6 +46,8 @@ KNOWN_KEYS: Final = (
 )
 _REWRITE_STAGES: Final = ("before_files", "after_files", "fallback")
 _SEGMENT: Final = re.compile(r"[A-Za-z0-9._~-]+")
+# No spaces, control or glob characters (* ? [ ]): a Redis key namespace.
+_CACHE_PREFIX: Final = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,9 @@ class ProjectConfig:
     body_size_limit: int = 4 * 1024 * 1024
     compress: bool = True
     cache_handler: str | None = None
+    # Redis keys start with "<cache_prefix>:"; None: derived from the project
+    # folder (approute.cache.select.redis_prefix_for).
+    cache_prefix: str | None = None
     # Seconds one prerender may take at `approute build` (Next.js's default).
     static_page_generation_timeout: float = 60.0
     headers: tuple[HeaderRule, ...] = ()
@@ -173,6 +179,15 @@ def _cache_handler(value: Any, where: str) -> str | None:
     )
 
 
+def _cache_prefix(value: Any, where: str) -> str | None:
+    if value is None or (isinstance(value, str) and _CACHE_PREFIX.fullmatch(value)):
+        return value
+    raise ProjectError(
+        f"{where}: cache_prefix must be 1 to 64 letters, digits or . _ : - "
+        f"(the namespace of this app's Redis keys, e.g. 'shop'); got {value!r}"
+    )
+
+
 def load_config(root: Path) -> ProjectConfig:
     """Read ``root/approute.config.py``; defaults when it does not exist."""
     file = root / CONFIG_FILE
@@ -197,6 +212,7 @@ def load_config(root: Path) -> ProjectConfig:
     except ValueError as error:
         raise ProjectError(f"{where}: {error}") from None
     cache_handler = _cache_handler(names.get("cache_handler"), where)
+    cache_prefix = _cache_prefix(names.get("cache_prefix"), where)
     timeout = names.get("static_page_generation_timeout", 60)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
         raise ProjectError(
@@ -218,6 +234,7 @@ def load_config(root: Path) -> ProjectConfig:
         body_size_limit=body_size_limit,
         compress=compress,
         cache_handler=cache_handler,
+        cache_prefix=cache_prefix,
         static_page_generation_timeout=float(timeout),
         headers=headers,
         redirects=redirects,

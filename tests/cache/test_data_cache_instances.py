@@ -63,7 +63,10 @@ def project(root: Path, redis_url: str) -> Path:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(source))
-    (root / "approute.config.py").write_text(f"cache_handler = {redis_url!r}\n")
+    # One app on two machines: one cache_prefix (the folders differ).
+    (root / "approute.config.py").write_text(
+        f"cache_handler = {redis_url!r}\ncache_prefix = 'shop'\n"
+    )
     return root
 
 

@@ -53,7 +53,8 @@ def test_filesystem_cache_survives_a_restart(tmp_path: Path) -> None:
 
 
 def test_two_instances_share_one_redis(tmp_path: Path, redis_server: RedisServer) -> None:
-    config = f"cache_handler = {redis_server.url!r}\n"
+    # Two folders are two projects unless they set the same cache_prefix.
+    config = f"cache_handler = {redis_server.url!r}\ncache_prefix = 'shared-instances'\n"
     a = project(tmp_path / "a", config)
     b = project(tmp_path / "b", config)
     with (
