@@ -8,12 +8,13 @@ import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable
-from typing import Any, Final
+from typing import Any
 
 from approute._scope import AfterTask
 from approute._types import Scope, Send
 from approute.config.rules import RequestFacts
 from approute.http.body import BodyChannel
+from approute.http.headers import is_internal_header
 from approute.http.request import NextRequest, RequestLimits
 from approute.http.static_request import StaticRequest
 
@@ -27,10 +28,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("approute")
-
-# CVE-2025-29927: these request headers are approute's (and Next.js's) own
-# signalling; a client never gets to set them.
-_INTERNAL_PREFIXES: Final = (b"x-middleware-", b"x-nextjs-", b"x-approute-")
 
 
 def header_pair(key: str, value: str) -> tuple[bytes, bytes] | None:
@@ -53,16 +50,6 @@ def strip_base_path(path: str, base_path: str) -> str | None:
     if path.startswith(base_path + "/"):
         return path[len(base_path) :]
     return None
-
-
-def is_internal_header(name: bytes) -> bool:
-    """Whether a request header name is approute's/Next.js's own signalling.
-
-    Some proxies fold "_" into "-": ``x_middleware_subrequest`` counts too (NX-01).
-    """
-    return name.startswith(_INTERNAL_PREFIXES) or (
-        b"_" in name and name.replace(b"_", b"-").startswith(_INTERNAL_PREFIXES)
-    )
 
 
 class HeadFacts:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
-__all__ = ["Headers"]
+__all__ = ["Headers", "is_internal_header"]
 
+# CVE-2025-29927: these headers are approute's (and Next.js's) own signalling;
+# a client never gets to set them, and no response carries them (I3).
+_INTERNAL_PREFIXES = (b"x-middleware-", b"x-nextjs-", b"x-approute-")
 # RFC 9110 §5.6.2: field-name = token; tchar = "!" / "#" / ... / ALPHA / DIGIT.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # HI-01 (uvicorn CVE-2020-7695): CR, LF or NUL in a value splits the response;
@@ -55,6 +58,16 @@ def _check_value(name: str, value: str) -> str:
             f"header {name!r}: value contains CR, LF, NUL or a character above U+00FF: {value!r}"
         )
     return value
+
+
+def is_internal_header(name: bytes) -> bool:
+    """Whether a lower-case header name is approute's/Next.js's own signalling.
+
+    Some proxies fold "_" into "-": ``x_middleware_subrequest`` counts too (NX-01).
+    """
+    return name.startswith(_INTERNAL_PREFIXES) or (
+        b"_" in name and name.replace(b"_", b"-").startswith(_INTERNAL_PREFIXES)
+    )
 
 
 class Headers:

@@ -6,7 +6,9 @@ comes from code or config, never from request data. Rules (NX-14):
 hop-by-hop headers (and those the client names in ``Connection``) are
 dropped both ways; upstream redirects are relayed, never followed; bodies
 stream in both directions without buffering; an unreachable upstream is
-502, a slow one 504.
+502, a slow one 504. Internal headers (``x-middleware-*``, ``x-nextjs-*``,
+``x-approute-*`` but the public ``x-approute-cache``) in the upstream's
+answer are dropped: the client never sees them (I3), whatever the upstream.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Final
 import httpx
 
 from approute._types import Send
+from approute.http.headers import is_internal_header
 from approute.http.request import NextRequest
 
 __all__ = ["HOP_BY_HOP", "UpstreamProxy"]
@@ -38,6 +41,8 @@ HOP_BY_HOP: Final = frozenset(
         "content-length",
     }
 )
+# The one approute header a response may carry (SPEC §6).
+_PUBLIC_HEADER: Final = b"x-approute-cache"
 
 
 def _forward_headers(request: NextRequest) -> list[tuple[str, str]]:
@@ -112,6 +117,7 @@ class UpstreamProxy:
                 if (
                     (lower := name.decode("latin-1").lower()) not in HOP_BY_HOP
                     and lower not in named
+                    and not _internal(name.lower())
                 )
                 or lower == "content-length"
             ]
@@ -124,6 +130,10 @@ class UpstreamProxy:
             await send({"type": "http.response.body", "body": b""})
         finally:
             await upstream.aclose()
+
+
+def _internal(name: bytes) -> bool:
+    return is_internal_header(name) and name != _PUBLIC_HEADER
 
 
 async def _plain(send: Send, status: int, body: bytes) -> None:
