@@ -11,6 +11,7 @@ import logging
 import os
 from dataclasses import replace
 from pathlib import Path
+from types import EllipsisType
 
 from approute._types import Receive, Scope, Send
 from approute.cache.data import DataCache
@@ -19,7 +20,7 @@ from approute.config.load import load_config
 from approute.errors import ProjectError
 from approute.handlers.module import RouteModule, read_route_module
 from approute.handlers.route_cache import PrerenderedEntries, RouteCache
-from approute.http.body import parse_size
+from approute.http.body import BodyPace, parse_size
 from approute.http.forms import FormLimits
 from approute.http.request import RequestLimits
 from approute.middleware.module import MiddlewareModule, read_middleware_module
@@ -128,13 +129,17 @@ def create_app(
     *,
     dev: bool = False,
     body_size_limit: int | str | None = None,
-    body_timeout: float | None = 30.0,
+    body_timeout: float | EllipsisType | None = ...,
+    body_deadline: float | EllipsisType | None = ...,
+    body_min_rate: float | EllipsisType | None = ...,
     build_id: str | None = None,
     prerendered: PrerenderedEntries | None = None,
 ) -> App:
     """Load the project at ``root`` into an ASGI app.
 
-    ``body_size_limit`` overrides the config file's. ``build_id`` and
+    ``body_size_limit``, ``body_timeout``, ``body_deadline`` and
+    ``body_min_rate`` override the config file's (``...``: the file's;
+    ``None``: no limit). ``build_id`` and
     ``prerendered`` come from ``approute build``'s output
     (``approute.build.app_from_build``): route cache keys under the build id,
     misses seeded with the prerendered copies. Raises ``ProjectError``
@@ -171,7 +176,12 @@ def create_app(
     _check_public_conflicts(public, table, root_path)
     config = load_config(root_path)
     limit = config.body_size_limit if body_size_limit is None else body_size_limit
-    limits = replace(_limits(limit), body_timeout=body_timeout)
+    pace = BodyPace(
+        idle=config.body_timeout if body_timeout is ... else body_timeout,
+        deadline=config.body_deadline if body_deadline is ... else body_deadline,
+        min_rate=config.body_min_rate if body_min_rate is ... else body_min_rate,
+    )
+    limits = replace(_limits(limit), body_pace=pace)
     options = PipelineOptions(dev=dev, limits=limits, config=config)
     # One store for routes and data, so one revalidate_tag reaches both
     # (creating it opens no file or connection). next dev renders routes on
@@ -185,7 +195,11 @@ def create_app(
     route_cache = None
     if not dev and any(module.segment.cached for module in modules.values()):
         route_cache = RouteCache(
-            handler, build_id=build_id, prerendered=prerendered, data=data_cache
+            handler,
+            build_id=build_id,
+            prerendered=prerendered,
+            data=data_cache,
+            max_entries=config.route_cache_max_entries,
         )
     return App(root_path, table, modules, options, middleware, public, route_cache, data_cache)
 

@@ -158,16 +158,18 @@ class RequestCycle:
         self.requests.append(request)
         return request
 
-    def static_request(self, limits: RequestLimits, *, strict: bool = False) -> NextRequest:
-        """The empty request a cached handler sees: no headers, cookies or query
-        (Next.js force-static); ``strict`` (``dynamic = "error"``): reading
-        them raises."""
+    def static_request(
+        self, limits: RequestLimits, path: str, *, strict: bool = False
+    ) -> NextRequest:
+        """The empty request a cached handler sees at the route's own ``path``:
+        no headers, cookies or query (Next.js force-static); ``strict``
+        (``dynamic = "error"``): reading them raises."""
         base = self.base_path
         kind = StaticRequest if strict else NextRequest
         request = kind.from_asgi(
             self.scope,
             self.channel,
-            path=self.url_path(),
+            path=(base if path == "/" else base + path) if base else path,
             query="",
             raw_headers=[],
             limits=limits,

@@ -195,7 +195,7 @@ class Pipeline:
                 receive,
                 has_body=head.chunked or bool(head.content_length),
                 content_length=head.content_length,
-                timeout=options.limits.body_timeout,
+                pace=options.limits.body_pace,
             )
             loop, task = self._running_task()
             cycle = RequestCycle(
@@ -418,12 +418,16 @@ class Pipeline:
             # Draft mode bypasses the route cache: the handler runs (Next.js).
             and (data_cache is None or not data_cache.draft.in_headers(cycle.raw_headers))
         ):
+            # Keyed by the route and its params, never by the incoming path:
+            # rewrites (has: host, query…) from many paths share one entry
+            # only when they reach the same route with the same params.
+            path = match.route.path_for(match.params, trailing_slash=self._config.trailing_slash)
             await route_cache.respond(
                 route,
                 match.params,
-                cycle.path,
+                path,
                 lambda: cycle.static_request(
-                    self._options.limits, strict=segment.forbids_request_data
+                    self._options.limits, path, strict=segment.forbids_request_data
                 ),
                 cycle.send,
                 head_only=cycle.head_only,

@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from types import EllipsisType
 
 import anyio.to_thread
 
@@ -83,7 +84,7 @@ def app_from_build(
     root: str | os.PathLike[str] = ".",
     *,
     body_size_limit: int | str | None = None,
-    body_timeout: float | None = 30.0,
+    body_timeout: float | EllipsisType | None = ...,
 ) -> App:
     """The production app from the project's build output: route cache keys
     under the build id, misses seeded with the prerendered responses."""

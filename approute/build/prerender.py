@@ -167,7 +167,9 @@ async def _listed_paths(
                 other,
             )
             continue
-        seen.setdefault(path, match.params)
+        # Stored under the path a request's params give (the route cache key).
+        trailing_slash = app.options.config.trailing_slash
+        seen.setdefault(route.path_for(match.params, trailing_slash=trailing_slash), match.params)
     return tuple(seen.items())
 
 
@@ -186,7 +188,7 @@ async def plan_routes(app: App) -> list[PlannedRoute]:
         elif dynamic:
             paths = await _listed_paths(route, module, app) if listed else ()
         else:
-            paths = ((_canonical([s.value for s in route.segments], app), {}),)
+            paths = ((route.path_for({}, trailing_slash=app.options.config.trailing_slash), {}),)
         planned.append(PlannedRoute(route, module, url, cached, dynamic, listed, paths))
     planned.sort(key=lambda item: item.url)
     return planned
@@ -215,7 +217,7 @@ def _static_request(path: str, app: App, *, strict: bool) -> NextRequest:
         "root_path": "",
         "headers": [],
     }
-    channel = BodyChannel(_receive, has_body=False, content_length=None, timeout=None)
+    channel = BodyChannel(_receive, has_body=False, content_length=None, pace=None)
     kind = StaticRequest if strict else NextRequest
     return kind.from_asgi(
         scope,

@@ -44,7 +44,16 @@ def _start(args: argparse.Namespace) -> int:
         f"approute start: http://{args.hostname}:{args.port} (project {root})",
         flush=True,
     )
-    target, options = uvicorn_config(root, host=args.hostname, port=args.port, workers=args.workers)
+    shutdown_timeout = args.shutdown_timeout
+    if shutdown_timeout is None:
+        shutdown_timeout = app.options.config.shutdown_timeout
+    target, options = uvicorn_config(
+        root,
+        host=args.hostname,
+        port=args.port,
+        workers=args.workers,
+        shutdown_timeout=shutdown_timeout,
+    )
     if args.workers == 1:
         # One process: serve the app just built instead of building it again.
         options["factory"] = False
@@ -57,6 +66,13 @@ def _start(args: argparse.Namespace) -> int:
 def _routes(args: argparse.Namespace) -> int:
     print(routes_table(_project(args)))
     return 0
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0; got {text}")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -80,6 +96,14 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("-p", "--port", type=int, default=3000)
     start.add_argument("-H", "--hostname", default="0.0.0.0")
     start.add_argument("-w", "--workers", type=int, default=1)
+    start.add_argument(
+        "--shutdown-timeout",
+        type=_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="after SIGTERM, cancel responses still open this long "
+        "(default: shutdown_timeout in approute.config.py, else 10)",
+    )
     start.set_defaults(run=_start)
 
     routes = commands.add_parser("routes", help="print the route table")

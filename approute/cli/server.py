@@ -83,14 +83,23 @@ def uvicorn_config(
     workers: int = 1,
     parser: Parser | None = None,
     head_timeout: float | None = None,
+    shutdown_timeout: float = 10.0,
 ) -> tuple[str, dict[str, Any]]:
     """The uvicorn target and settings serving the project at ``root``.
 
     The app is built by a factory in each worker process from ``$APPROUTE_ROOT``.
+    After SIGTERM, responses still open ``shutdown_timeout`` seconds later
+    are cancelled (a never-ending stream would otherwise hold the exit).
     """
     os.environ[ROOT_ENV] = str(root)
     options = server_options(parser=parser, head_timeout=head_timeout)
-    options.update(factory=True, host=host, port=port, log_config=LOG_CONFIG)
+    options.update(
+        factory=True,
+        host=host,
+        port=port,
+        log_config=LOG_CONFIG,
+        timeout_graceful_shutdown=shutdown_timeout,
+    )
     if dev:
         options.update(
             reload=True,

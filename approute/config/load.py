@@ -34,13 +34,18 @@ __all__ = ["CONFIG_FILE", "KNOWN_KEYS", "ProjectConfig", "load_config"]
 CONFIG_FILE: Final = "approute.config.py"
 KNOWN_KEYS: Final = (
     "base_path",
+    "body_deadline",
+    "body_min_rate",
     "body_size_limit",
+    "body_timeout",
     "cache_handler",
     "cache_prefix",
     "compress",
     "headers",
     "redirects",
     "rewrites",
+    "route_cache_max_entries",
+    "shutdown_timeout",
     "static_page_generation_timeout",
     "trailing_slash",
 )
@@ -64,6 +69,16 @@ class ProjectConfig:
     cache_prefix: str | None = None
     # Seconds one prerender may take at `approute build` (Next.js's default).
     static_page_generation_timeout: float = 60.0
+    # A request body: at most this many seconds without a byte, this many
+    # in all, and at least this many bytes a second once 5 s have passed
+    # (docs/security.md: a body trickled in must not hold a connection).
+    body_timeout: float | None = 30.0
+    body_deadline: float | None = 300.0
+    body_min_rate: float | None = 240.0
+    # Seconds `approute start` lets open responses finish after SIGTERM.
+    shutdown_timeout: float = 10.0
+    # Entries one route keeps in the route cache (least recently used go).
+    route_cache_max_entries: int = 1000
     headers: tuple[HeaderRule, ...] = ()
     redirects: tuple[RedirectRule, ...] = ()
     before_files: tuple[RewriteRule, ...] = ()
@@ -168,6 +183,26 @@ def _base_path(value: Any, where: str) -> str:
     return value
 
 
+def _positive(
+    names: Mapping[str, Any],
+    key: str,
+    default: float | None,
+    where: str,
+    *,
+    unit: str = "seconds",
+    optional: bool = False,
+) -> Any:
+    """A number of seconds (or bytes a second) > 0; None too when ``optional``
+    (no limit)."""
+    value = names.get(key, default)
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        allowed = " or None for no limit" if optional else ""
+        raise ProjectError(f"{where}: {key} must be a number of {unit} > 0{allowed}; got {value!r}")
+    return float(value)
+
+
 def _cache_handler(value: Any, where: str) -> str | None:
     if value is None or value in ("memory", "filesystem"):
         return value  # type: ignore[no-any-return]
@@ -213,11 +248,21 @@ def load_config(root: Path) -> ProjectConfig:
         raise ProjectError(f"{where}: {error}") from None
     cache_handler = _cache_handler(names.get("cache_handler"), where)
     cache_prefix = _cache_prefix(names.get("cache_prefix"), where)
-    timeout = names.get("static_page_generation_timeout", 60)
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
+    defaults = ProjectConfig()
+    timeout = _positive(names, "static_page_generation_timeout", 60.0, where)
+    body_timeout, body_deadline, body_min_rate = (
+        _positive(names, key, getattr(defaults, key), where, unit=unit, optional=True)
+        for key, unit in (
+            ("body_timeout", "seconds"),
+            ("body_deadline", "seconds"),
+            ("body_min_rate", "bytes a second"),
+        )
+    )
+    shutdown_timeout = _positive(names, "shutdown_timeout", defaults.shutdown_timeout, where)
+    max_entries = names.get("route_cache_max_entries", defaults.route_cache_max_entries)
+    if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
         raise ProjectError(
-            f"{where}: static_page_generation_timeout must be a number of seconds > 0; "
-            f"got {timeout!r}"
+            f"{where}: route_cache_max_entries must be a whole number >= 1; got {max_entries!r}"
         )
     headers = compile_header_rules(
         _list(_rules_of(names, "headers", where), f"{where}: headers()"), f"{where}: headers()"
@@ -235,7 +280,12 @@ def load_config(root: Path) -> ProjectConfig:
         compress=compress,
         cache_handler=cache_handler,
         cache_prefix=cache_prefix,
-        static_page_generation_timeout=float(timeout),
+        static_page_generation_timeout=timeout,
+        shutdown_timeout=shutdown_timeout,
+        route_cache_max_entries=max_entries,
+        body_timeout=body_timeout,
+        body_deadline=body_deadline,
+        body_min_rate=body_min_rate,
         headers=headers,
         redirects=redirects,
         **stages,

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final, Protocol
 
 from approute._types import Send
@@ -43,7 +45,7 @@ from approute.handlers.segment import cache_control_for
 from approute.http.request import NextRequest
 from approute.http.response import Response
 
-__all__ = ["CACHE_HEADER", "PrerenderedEntries", "RouteCache"]
+__all__ = ["CACHE_HEADER", "PrerenderedEntries", "RouteCache", "route_key"]
 
 logger = logging.getLogger("approute")
 
@@ -97,11 +99,11 @@ class _Namespaced:
 class RouteCache:
     """Serves cached GETs from a :class:`CacheHandler`; one per app.
 
-    ``build_id`` namespaces the route keys (``build:<id>:route:/x``);
+    ``build_id`` namespaces the route keys (``build:<id>:route:/[id]:/x``);
     ``prerendered`` seeds a miss with the build's copy of that path.
     """
 
-    __slots__ = ("_clock", "_data", "_handler", "_prerendered", "_runs")
+    __slots__ = ("_clock", "_data", "_handler", "_max_entries", "_prerendered", "_recent", "_runs")
 
     def __init__(
         self,
@@ -111,6 +113,7 @@ class RouteCache:
         build_id: str | None = None,
         prerendered: PrerenderedEntries | None = None,
         data: DataCache | None = None,
+        max_entries: int = 1000,
     ) -> None:
         # The app's data cache, for @cached/fetch in handlers; it owns (and
         # closes) the handler when given.
@@ -121,6 +124,10 @@ class RouteCache:
         self._clock = clock
         self._prerendered = prerendered
         self._runs: Coalescer[_Rendered] = Coalescer()
+        # Each route's keys, least recently used first: every spelling of
+        # a dynamic param could otherwise add an entry for ever.
+        self._max_entries = max_entries
+        self._recent: dict[Path, OrderedDict[str, None]] = {}
 
     async def respond(
         self,
@@ -133,8 +140,10 @@ class RouteCache:
         head_only: bool,
         dev: bool,
     ) -> None:
-        """Answer a GET/HEAD for a cached ``route`` at canonical ``path``."""
-        key = f"route:{path}"
+        """Answer a GET/HEAD for a cached ``route`` whose ``params`` give
+        ``path`` (``RouteFile.path_for``): the key, whatever the request's
+        own path was before rewrites."""
+        key = route_key(route.pattern, path)
         entry = await self._handler.get(key)
         prerendered = self._prerendered
         if entry is None and prerendered is not None:
@@ -143,9 +152,12 @@ class RouteCache:
         # A malformed entry (forged, another version's) is a miss: overwritten.
         meta = route_meta(entry, key) if entry is not None else None
         if entry is not None and meta is not None and not entry.is_expired(now):
+            evicted = self._admit(route, key)
+            if evicted is not None:
+                await self._handler.delete(evicted)
             stale = entry.is_stale(now)
             if stale:
-                self._regenerate_in_background(key, route, params, make_request, dev)
+                self._regenerate_in_background(key, path, route, params, make_request, dev)
             await _send(
                 send,
                 meta.status,
@@ -156,7 +168,11 @@ class RouteCache:
                 head_only,
             )
             return
-        rendered = await self._render_once(key, route, params, make_request, dev)
+        rendered = await self._render_once(key, path, route, params, make_request, dev)
+        if rendered.entry is not None:
+            evicted = self._admit(route, key)
+            if evicted is not None:
+                await self._handler.delete(evicted)
         await _send(
             send,
             rendered.status,
@@ -166,6 +182,21 @@ class RouteCache:
             b"MISS" if rendered.entry is not None else None,
             head_only,
         )
+
+    def _admit(self, route: RouteModule, key: str) -> str | None:
+        """Note ``key`` as just used; past ``max_entries`` for its route, the
+        least recently used key, to delete (this process's view: each
+        instance bounds what it adds)."""
+        recent = self._recent.get(route.file)
+        if recent is None:
+            recent = self._recent[route.file] = OrderedDict()
+        if key in recent:
+            recent.move_to_end(key)
+            return None
+        recent[key] = None
+        if len(recent) > self._max_entries:
+            return recent.popitem(last=False)[0]
+        return None
 
     async def _seed(
         self, prerendered: PrerenderedEntries, key: str, path: str
@@ -184,13 +215,14 @@ class RouteCache:
         """Render ``path`` as ``approute build`` does: the status, the entry
         the cache stored (None when the response may not be stored), and
         what the handler raised, if it did."""
-        key = f"route:{path}"
-        rendered = await self._render(key, route, params, lambda: request, False)
+        key = route_key(route.pattern, path)
+        rendered = await self._render(key, path, route, params, lambda: request, False)
         return rendered.status, rendered.entry, rendered.error
 
     async def _render_once(
         self,
         key: str,
+        path: str,
         route: RouteModule,
         params: Params,
         make_request: Callable[[], NextRequest],
@@ -198,12 +230,13 @@ class RouteCache:
     ) -> _Rendered:
         """Run the handler, coalescing concurrent misses into one run."""
         return await self._runs.run(
-            key, lambda: self._render(key, route, params, make_request, dev)
+            key, lambda: self._render(key, path, route, params, make_request, dev)
         )
 
     def _regenerate_in_background(
         self,
         key: str,
+        path: str,
         route: RouteModule,
         params: Params,
         make_request: Callable[[], NextRequest],
@@ -211,18 +244,19 @@ class RouteCache:
     ) -> None:
         if self._runs.running(key):
             return  # one regeneration at a time (no stampede)
-        self._runs.in_background(self._render_once(key, route, params, make_request, dev))
+        self._runs.in_background(self._render_once(key, path, route, params, make_request, dev))
 
     async def _render(
         self,
         key: str,
+        path: str,
         route: RouteModule,
         params: Params,
         make_request: Callable[[], NextRequest],
         dev: bool,
     ) -> _Rendered:
         started = self._clock()
-        implicit = path_tags(key.removeprefix("route:"))
+        implicit = path_tags(path)
         # The entry carries the tags of every @cached/fetch call the handler
         # makes (Next.js collects fetch tags onto the prerender), and data
         # stored meanwhile gets the route's path tags (revalidate_path).
@@ -260,7 +294,7 @@ class RouteCache:
             logger.error(
                 "%s: rendering %s answered %d: not cached (a stored copy, if any, stays)",
                 route.where,
-                key.removeprefix("route:"),
+                path,
                 response.status,
             )
         return _Rendered(response.status, headers, body, entry, answer.error)
@@ -271,6 +305,14 @@ class RouteCache:
         await self._runs.drain()
         if self._data is None:
             await self._handler.close()
+
+
+def route_key(pattern: str, path: str) -> str:
+    """The store key of the route ``pattern`` at ``path`` (``RouteFile.path_for``).
+    The route is part of it: ``/a`` (a static route) and ``/%61`` (``[id]``
+    = ``"a"``, since static segments match as sent) have one path but are
+    two routes."""
+    return f"route:{pattern}:{path}"
 
 
 async def _send(

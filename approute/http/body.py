@@ -8,6 +8,12 @@ read (or that has none) is watched by a :class:`DisconnectWatch` once it has
 run a little while. ``receive`` is never called before the handler reads:
 that makes uvicorn send ``100 Continue``, which must not happen for a body
 refused by its ``Content-Length`` (413 first).
+
+A body must keep coming (:class:`BodyPace`): a pause of ``idle`` seconds, a
+whole body slower than ``deadline`` seconds, or fewer than ``min_rate``
+bytes a second on average once ``grace`` seconds have passed, each end it
+with 408. Restarting one idle timer per byte let a client hold a connection
+for ever with a byte every 20 seconds.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import asyncio
 import re
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
 from approute._types import Receive
 from approute.errors import BodyTooLarge, RequestError
@@ -23,6 +30,7 @@ from approute.errors import BodyTooLarge, RequestError
 __all__ = [
     "WATCH_DELAY",
     "BodyChannel",
+    "BodyPace",
     "BodyTimeout",
     "ClientDisconnected",
     "DisconnectWatch",
@@ -52,6 +60,37 @@ class BodyTimeout(RequestError):
     status = 408
 
 
+@dataclass(frozen=True, slots=True)
+class BodyPace:
+    """How fast a request body must arrive; None switches a rule off.
+
+    ``idle``: most seconds without a byte; ``deadline``: most seconds for
+    the whole body; ``min_rate``: fewest bytes a second, on average since
+    the first read, enforced once ``grace`` seconds have passed (a client
+    may start slowly).
+    """
+
+    idle: float | None = 30.0
+    deadline: float | None = 300.0
+    min_rate: float | None = 240.0
+    grace: float = 5.0
+
+    def due(self, started: float, progress: float, received: int) -> float | None:
+        """When (loop time) a body read since ``started``, last seen at
+        ``progress`` with ``received`` bytes so far, is late; None: never."""
+        due: float | None = None
+        if self.idle is not None:
+            due = progress + self.idle
+        if self.deadline is not None:
+            end = started + self.deadline
+            due = end if due is None else min(due, end)
+        if self.min_rate is not None:
+            # The average stays >= min_rate until received / min_rate seconds.
+            end = started + max(self.grace, received / self.min_rate)
+            due = end if due is None else min(due, end)
+        return due
+
+
 def parse_size(value: int | str, *, where: str = "body_size_limit") -> int:
     """Bytes from an int or a string like ``"512kb"``, ``"4mb"``, ``"1gb"``."""
     if isinstance(value, bool) or not isinstance(value, int | str):
@@ -77,11 +116,13 @@ class BodyChannel:
         "_deadline",
         "_loop",
         "_on_disconnect",
+        "_pace",
         "_progress",
         "_pump",
         "_receive",
+        "_received",
+        "_started",
         "_timed_out",
-        "_timeout",
         "_waiter",
         "_watch",
         "consumed",
@@ -94,11 +135,11 @@ class BodyChannel:
         *,
         has_body: bool,
         content_length: int | None,
-        timeout: float | None,
+        pace: BodyPace | None,
     ) -> None:
         self._receive = receive
         self._content_length = content_length
-        self._timeout = timeout
+        self._pace = pace
         self._chunks: deque[bytes] = deque()
         self._buffered: bytes | None = None
         self._complete = not has_body
@@ -107,7 +148,8 @@ class BodyChannel:
         self._watch: DisconnectWatch | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._deadline: asyncio.TimerHandle | None = None
-        self._progress = 0.0
+        self._progress = self._started = 0.0
+        self._received = 0
         self._on_disconnect: Callable[[], None] | None = None
         self._timed_out = False
         self.consumed = False
@@ -158,14 +200,20 @@ class BodyChannel:
 
     def _start(self) -> None:
         if self._pump is None:
-            self._pump = asyncio.get_running_loop().create_task(self._run())
+            loop = asyncio.get_running_loop()
+            self._progress = self._started = loop.time()
+            self._pump = loop.create_task(self._run())
 
     async def _run(self) -> None:
         receive = self._receive
+        pace = self._pace
         while True:
-            if not self._complete and self._timeout is not None:
+            due = None
+            if not self._complete and pace is not None:
+                due = pace.due(self._started, self._progress, self._received)
+            if due is not None:
                 try:
-                    async with asyncio.timeout(self._timeout):
+                    async with asyncio.timeout_at(due):
                         message = await receive()
                 except TimeoutError:
                     self._timed_out = True
@@ -179,6 +227,8 @@ class BodyChannel:
                     continue
                 body = message.get("body", b"")
                 if body:
+                    self._received += len(body)
+                    self._progress = asyncio.get_running_loop().time()
                     self._chunks.append(body)
                 if not message.get("more_body", False):
                     self._complete = True
@@ -255,14 +305,16 @@ class BodyChannel:
     async def _read_here(self, limit: int | None) -> bytes:
         """``read()`` before anyone streamed: ``receive`` in the reader's own
         task. A pump task and its hand-offs cost more than a small body; the
-        idle deadline is one timer per read, re-armed while data arrives."""
+        pace is one timer per read, re-armed while data arrives in time."""
         self.consumed = True
         loop = self._loop or asyncio.get_running_loop()
         task = asyncio.current_task(loop)
-        timeout = self._timeout
-        if timeout is not None and task is not None:
-            self._progress = loop.time()
-            self._deadline = loop.call_later(timeout, self._check_idle, task, loop, timeout)
+        pace = self._pace
+        if pace is not None and task is not None:
+            self._progress = self._started = loop.time()
+            due = pace.due(self._started, self._progress, 0)
+            if due is not None:
+                self._deadline = loop.call_at(due, self._check_pace, task, loop, pace)
         receive = self._receive
         parts: list[bytes] = []
         size = 0
@@ -275,6 +327,7 @@ class BodyChannel:
                     if body:
                         self._progress = loop.time()
                         size += len(body)
+                        self._received = size
                         if limit is not None and size > limit:
                             raise BodyTooLarge(f"request body is over the {limit} byte limit")
                         parts.append(body)
@@ -298,16 +351,18 @@ class BodyChannel:
             self._watch.add(self, loop)  # now watched as a body-less request
         return body
 
-    def _check_idle(
-        self, task: asyncio.Task[object], loop: asyncio.AbstractEventLoop, timeout: float
+    def _check_pace(
+        self, task: asyncio.Task[object], loop: asyncio.AbstractEventLoop, pace: BodyPace
     ) -> None:
-        idle = loop.time() - self._progress
-        if idle >= timeout:
+        due = pace.due(self._started, self._progress, self._received)
+        if due is None:  # pragma: no cover - a timer is armed only with a rule on
+            self._deadline = None
+        elif loop.time() >= due:
             self._timed_out = True
             self._deadline = None
             task.cancel()
         else:
-            self._deadline = loop.call_later(timeout - idle, self._check_idle, task, loop, timeout)
+            self._deadline = loop.call_at(due, self._check_pace, task, loop, pace)
 
 
 class DisconnectWatch:

@@ -15,7 +15,7 @@ import orjson
 
 from approute._types import Message, Scope
 from approute.errors import InvalidJSON
-from approute.http.body import BodyChannel
+from approute.http.body import BodyChannel, BodyPace
 from approute.http.cookies import RequestCookies
 from approute.http.forms import FormData, FormLimits, parse_form
 from approute.http.headers import Headers
@@ -34,7 +34,7 @@ class RequestLimits:
 
     body_size_limit: int = 4 * 1024 * 1024
     max_query_params: int = 1000
-    body_timeout: float | None = 30.0
+    body_pace: BodyPace = field(default_factory=BodyPace)
     form: FormLimits = field(default_factory=FormLimits)
 
 
@@ -142,7 +142,7 @@ class NextRequest:
             return {"type": "http.request", "body": payload or b"", "more_body": False}
 
         self._channel = BodyChannel(
-            receive, has_body=payload is not None, content_length=None, timeout=None
+            receive, has_body=payload is not None, content_length=None, pace=None
         )
 
     @classmethod

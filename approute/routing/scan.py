@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote
 
 from approute.errors import ProjectError
-from approute.routing.segments import Segment, parse_segment
+from approute.http.paths import normalize_path
+from approute.routing.segments import SEGMENT_SAFE, Segment, SegmentKind, parse_segment
 
 __all__ = ["RouteFile", "find_app_dir", "scan_app"]
 
@@ -38,6 +41,32 @@ class RouteFile:
     def where(self) -> str:
         """The file as error messages name it."""
         return self.display or self.file.as_posix()
+
+    def path_for(self, params: Mapping[str, object], *, trailing_slash: bool = False) -> str:
+        """The canonical URL path this route serves for ``params``, the
+        router's decoded values: every spelling of one request (``/a/%61``,
+        ``/a/a``, a rewrite from elsewhere) gives the same path, which makes
+        it the route cache's key.
+
+        >>> route.path_for({"id": "a b"})  # app/users/[id]/route.py
+        '/users/a%20b'
+        """
+        parts: list[str] = []
+        for segment in self.segments:
+            if segment.kind is SegmentKind.STATIC:
+                parts.append(segment.value)
+                continue
+            value = params.get(segment.value)
+            if isinstance(value, str):
+                parts.append(quote(value, safe=SEGMENT_SAFE))
+            elif isinstance(value, list | tuple):
+                parts.extend(quote(str(item), safe=SEGMENT_SAFE) for item in value)
+        path = "/" + "/".join(parts)
+        if not trailing_slash:
+            return path
+        # The normaliser's form: "/" added, except after a file-like segment.
+        normalized = normalize_path(path.encode("ascii"), trailing_slash=True)
+        return normalized.redirect or normalized.path
 
 
 def find_app_dir(root: Path) -> Path | None:

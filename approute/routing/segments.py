@@ -15,11 +15,11 @@ from urllib.parse import quote, unquote
 
 from approute.errors import ProjectError
 
-__all__ = ["Segment", "SegmentKind", "parse_segment"]
+__all__ = ["SEGMENT_SAFE", "Segment", "SegmentKind", "parse_segment"]
 
 # What ``quote`` leaves alone in a canonical static segment: RFC 3986 pchar
 # minus "%" (sub-delims, ":", "@" and the unreserved marks).
-_SAFE = "!$&'()*+,;=:@-._~"
+SEGMENT_SAFE = "!$&'()*+,;=:@-._~"
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 
@@ -155,4 +155,4 @@ def _canonical_static(name: str, where: str) -> str:
             f"{where}: the folder name {name!r} stands for the URL segment "
             f"{decoded!r}, which no request can reach; rename the folder"
         )
-    return quote(decoded, safe=_SAFE)
+    return quote(decoded, safe=SEGMENT_SAFE)

@@ -119,7 +119,7 @@ def test_keys_and_tags_live_under_the_prefix(tmp_path: Path, redis_server: Redis
         keys = sorted(key.decode() for key in client.scan_iter(match=f"*{prefix}*"))
     finally:
         client.close()
-    assert keys == [f"{prefix}:e:route:/api/x", f"{prefix}:tags:expired"]
+    assert keys == [f"{prefix}:e:route:/api/x:/api/x", f"{prefix}:tags:expired"]
 
 
 def test_the_default_prefix_is_the_folder_and_a_hash_of_its_path(tmp_path: Path) -> None:

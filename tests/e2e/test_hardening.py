@@ -10,13 +10,18 @@ seconds); they are generous against a loaded machine, never sleeps.
 from __future__ import annotations
 
 import concurrent.futures
+import select
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from approute.app import create_app
+from approute.cli.server import Parser
 from tests.e2e.conftest import assert_alive
 from tests.support.raw import ResponseReader, connect, head
-from tests.support.servers import RunningServer, get, raw_request
+from tests.support.servers import RunningServer, get, raw_request, run_server
 
 # What a head under the 16 KiB limit that stalls a backtracking parser
 # looks like: a token, then whitespace that two adjacent ``\s*`` share.
@@ -91,3 +96,55 @@ def test_keep_alive_still_serves_a_second_request(server: RunningServer) -> None
         reader = ResponseReader(sock)
         statuses = [response.status for response in (reader.read(), reader.read()) if response]
     assert statuses == [200, 200]
+
+
+# --- a body trickled in (a byte at a time, each under the idle deadline) -----------
+
+
+@pytest.fixture(scope="module")
+def paced_server(parser_name: Parser, project_root: Path) -> Iterator[RunningServer]:
+    """The config's default pace (300 s in all, 240 B/s after 5 s) with a
+    short idle deadline, so that only the new rules can end a trickle."""
+    app = create_app(project_root, body_timeout=0.5)
+    with run_server(app, parser_name) as running:
+        yield running
+
+
+def _trickle(server: RunningServer, path: str, content_type: str, *, every: float) -> int:
+    """Send a 400-byte body one byte per ``every`` seconds (under the idle
+    deadline) until the server answers; the number of bytes sent."""
+    request_head = head(
+        "POST", path, {"Content-Length": "400", "Content-Type": content_type}, close=False
+    )
+    sent = 0
+    with connect(server, timeout=30) as sock:
+        sock.sendall(request_head)
+        while sent < 400:
+            readable, _, _ = select.select([sock], [], [], every)
+            if readable:
+                break
+            sock.sendall(b"a")
+            sent += 1
+        reader = ResponseReader(sock)
+        response = reader.read()
+        assert response is not None
+        assert response.status == 408
+        assert reader.closed()
+    return sent
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        pytest.param("/api/body", "application/octet-stream", id="whole-body-read"),
+        pytest.param("/api/form", "application/x-www-form-urlencoded", id="form-stream"),
+    ],
+)
+def test_a_trickled_body_is_cut_by_the_minimum_rate(
+    paced_server: RunningServer, path: str, content_type: str
+) -> None:
+    # 10 B/s: each byte well inside the 0.5 s idle deadline, so before the
+    # pace rules this body took 40 s; 240 B/s is due after the 5 s grace.
+    sent = _trickle(paced_server, path, content_type, every=0.1)
+    assert sent < 100, f"{sent} bytes trickled in before the 408"
+    assert_alive(paced_server)

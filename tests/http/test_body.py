@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -14,6 +14,7 @@ from approute.app import create_app
 from approute.errors import BodyTooLarge, RequestError
 from approute.http.body import (
     BodyChannel,
+    BodyPace,
     BodyTimeout,
     ClientDisconnected,
     DisconnectWatch,
@@ -55,7 +56,8 @@ def channel_for(
     content_length: int | None = None,
     timeout: float | None = None,
 ) -> BodyChannel:
-    return BodyChannel(receive, has_body=has_body, content_length=content_length, timeout=timeout)
+    pace = None if timeout is None else BodyPace(idle=timeout, deadline=None, min_rate=None)
+    return BodyChannel(receive, has_body=has_body, content_length=content_length, pace=pace)
 
 
 async def collect(channel: BodyChannel) -> list[bytes]:
@@ -217,6 +219,59 @@ def test_stalled_body_times_out_with_408() -> None:
     assert isinstance(caught.value, RequestError)
 
 
+@pytest.mark.parametrize(
+    ("pace", "progress", "received", "due"),
+    [
+        pytest.param(BodyPace(30, None, None), 7.0, 10, 37.0, id="idle-from-last-byte"),
+        pytest.param(BodyPace(30, 20, None), 7.0, 10, 20.0, id="deadline-from-start"),
+        pytest.param(BodyPace(None, None, 100, grace=5), 1.0, 0, 5.0, id="rate-after-grace"),
+        pytest.param(BodyPace(None, None, 100, grace=5), 1.0, 900, 9.0, id="rate-bytes-buy-time"),
+        pytest.param(BodyPace(None, None, None), 1.0, 0, None, id="no-rules"),
+    ],
+)
+def test_body_pace_is_due_at_the_first_rule_broken(
+    pace: BodyPace, progress: float, received: int, due: float | None
+) -> None:
+    # Started at 0: 900 bytes at 100 B/s last until second 9.
+    assert pace.due(0.0, progress, received) == due
+
+
+def _trickle(every: float, count: int) -> Callable[[], Awaitable[Message]]:
+    """A client sending one byte every ``every`` seconds, ``count`` times."""
+    sent = 0
+
+    async def receive() -> Message:
+        nonlocal sent
+        await asyncio.sleep(every)
+        sent += 1
+        return request_message(b"x", sent < count)
+
+    return receive
+
+
+@pytest.mark.parametrize("how", ["read", "stream"])
+@pytest.mark.parametrize(
+    "pace",
+    [
+        pytest.param(BodyPace(idle=0.1, deadline=0.3, min_rate=None), id="deadline"),
+        pytest.param(BodyPace(idle=0.1, deadline=None, min_rate=200, grace=0.2), id="min-rate"),
+    ],
+)
+def test_a_trickled_body_times_out_though_each_byte_is_in_time(how: str, pace: BodyPace) -> None:
+    # 50 B/s for 2 s: every byte beats the idle deadline; the body does not.
+    channel = BodyChannel(_trickle(0.02, 100), has_body=True, content_length=None, pace=pace)
+    with pytest.raises(BodyTimeout):
+        run(read(channel, None) if how == "read" else collect(channel))
+
+
+@pytest.mark.parametrize("how", ["read", "stream"])
+def test_a_body_at_the_minimum_rate_is_read(how: str) -> None:
+    pace = BodyPace(idle=0.5, deadline=5, min_rate=20, grace=0.05)
+    channel = BodyChannel(_trickle(0.01, 20), has_body=True, content_length=None, pace=pace)
+    body = run(read(channel, None)) if how == "read" else b"".join(run(collect(channel)))
+    assert body == b"x" * 20
+
+
 async def _wait_for_call(called: asyncio.Event) -> None:
     await asyncio.wait_for(called.wait(), timeout=10)
 
@@ -298,7 +353,8 @@ def test_shared_watch_rearms_for_requests_that_come_later() -> None:
 
 
 def test_a_slow_but_steady_body_is_not_timed_out() -> None:
-    """The body deadline is an idle deadline: each chunk re-arms it."""
+    """The idle deadline counts from the last chunk: each one re-arms it."""
+    sent = 0
 
     async def receive() -> Message:
         nonlocal sent
@@ -306,8 +362,8 @@ def test_a_slow_but_steady_body_is_not_timed_out() -> None:
         sent += 1
         return request_message(b"x", sent < 8)
 
-    sent = 0
-    channel = BodyChannel(receive, has_body=True, content_length=None, timeout=0.15)
+    pace = BodyPace(idle=0.15, deadline=None, min_rate=None)
+    channel = BodyChannel(receive, has_body=True, content_length=None, pace=pace)
     assert run(read(channel, None)) == b"x" * 8  # 8 chunks: longer than one deadline
 
 
@@ -336,7 +392,7 @@ def test_close_stops_watching() -> None:
         await gate.wait()
         return DISCONNECT
 
-    channel = BodyChannel(receive, has_body=False, content_length=None, timeout=None)
+    channel = BodyChannel(receive, has_body=False, content_length=None, pace=None)
 
     async def scenario() -> None:
         channel.watch(lambda: calls.append("called"))

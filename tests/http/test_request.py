@@ -336,7 +336,7 @@ def test_stream_yields_the_body_chunk_by_chunk() -> None:
 
     async def scenario() -> list[bytes]:
         raw = [(b"transfer-encoding", b"chunked")]
-        channel = BodyChannel(receive, has_body=True, content_length=None, timeout=None)
+        channel = BodyChannel(receive, has_body=True, content_length=None, pace=None)
         request = NextRequest.from_asgi(
             _scope(raw), channel, path="/api/x", query="", raw_headers=raw
         )

@@ -27,7 +27,7 @@ def _request() -> StaticRequest:
         "path": "/api/x/1",
         "headers": [],
     }
-    channel = BodyChannel(_receive, has_body=False, content_length=None, timeout=None)
+    channel = BodyChannel(_receive, has_body=False, content_length=None, pace=None)
     return StaticRequest.from_asgi(
         scope, channel, path="/api/x/1", query="", raw_headers=[], add_forwarded=False
     )

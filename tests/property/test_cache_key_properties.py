@@ -1,26 +1,23 @@
 """The route cache's key: one entry per resolved route and params, whatever the spelling.
 
-The route cache change under way keys a cached route by
-``RouteFile.path_for(params)`` (the route's own canonical path for the
-router's decoded params), never by the incoming path. So every spelling of
-one request (``%61`` for ``a``, lower- or upper-case escapes, dot segments,
+The pipeline keys a cached route by ``route_key(pattern,
+RouteFile.path_for(params))``: the route and its own canonical path for the
+router's decoded params, never the incoming path. So every spelling of one
+request (``%61`` for ``a``, lower- or upper-case escapes, dot segments,
 ``//``) must give the same key, and a key must never be shared by two
 different (route, params): that would serve one route's cached response for
-another (cache poisoning). Until ``path_for`` is committed, only the first
-property (every spelling resolves to one route and params) runs; the key
-properties are skipped.
+another (cache poisoning).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote
 
-import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from approute.handlers.route_cache import route_key
 from approute.http.paths import normalize_path, split_segments
 from approute.routing.scan import RouteFile
 from approute.routing.segments import parse_segment
@@ -58,18 +55,9 @@ _PATTERNS = (
 _TABLE = RouteTable([_route(p) for p in _PATTERNS])
 _BY_PATTERN = {r.pattern: r for r in _TABLE.routes}
 
-# Looked up by name: RouteFile.path_for is being added by the route cache
-# change at the same time as this file (then this can call it directly).
-_PATH_FOR = "path_for"
-_needs_path_for = pytest.mark.skipif(
-    not hasattr(RouteFile, _PATH_FOR),
-    reason="RouteFile.path_for (the route cache key) not there yet",
-)
-
 
 def _key(route: RouteFile, params: Params, trailing_slash: bool) -> str:
-    path_for: Callable[..., str] = getattr(route, _PATH_FOR)
-    return path_for(params, trailing_slash=trailing_slash)
+    return route.path_for(params, trailing_slash=trailing_slash)
 
 
 # -- spelling one request many ways ------------------------------------------------
@@ -158,7 +146,6 @@ def test_spellings_of_one_request_resolve_to_one_route_and_params(
         assert _resolve(raw, trailing_slash) == (route, params), raw
 
 
-@_needs_path_for
 @settings(max_examples=200, deadline=None)
 @given(request=_request(), trailing_slash=st.booleans())
 def test_spellings_of_one_request_share_one_key(
@@ -181,7 +168,6 @@ def test_spellings_of_one_request_share_one_key(
     assert _resolve(key, trailing_slash) == (route, params)
 
 
-@_needs_path_for
 @settings(max_examples=100, deadline=None)
 @given(request=_request(), trailing_slash=st.booleans())
 @example(
@@ -219,12 +205,6 @@ _PIECE = st.sampled_from(
 _RAW = st.lists(_PIECE, min_size=0, max_size=4).map(lambda p: "/" + "/".join(p))
 
 
-@_needs_path_for
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: RouteFile.path_for gives /[id] with id='a' (request /%61) the key "
-    "path /a, the key of the static route /a: one cache entry for two routes",
-)
 @settings(max_examples=300, deadline=None)
 @given(raws=st.lists(_RAW, min_size=2, max_size=6), trailing_slash=st.booleans())
 @example(raws=["/a", "/%61"], trailing_slash=False)
@@ -235,6 +215,7 @@ def test_one_key_never_serves_two_routes_or_params(raws: list[str], trailing_sla
         if found is None:
             continue  # a 404: nothing to cache
         route, params = found
-        key = _key(route, params, trailing_slash)
+        # The store key: /a (static) and /%61 ([id] = "a") share a path.
+        key = route_key(route.pattern, _key(route, params, trailing_slash))
         owner = owners.setdefault(key, (route, params))
         assert owner == (route, params), (raw, key, owner)
