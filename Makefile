@@ -59,3 +59,10 @@ bench: $(STAMP)
 bench-smoke: $(STAMP)
 	@$(BENCH_WRK)
 	$(BIN)/python -m bench --smoke
+
+## soak: SOAK_CLIENTS (32) clients for SOAK_MINUTES (3) against a copy of examples/
+## under `approute start --workers 2` with its own redis-server, restarted, frozen and
+## a worker killed mid-run: docs/reliability.md (not in `make test`; knobs there)
+.PHONY: soak
+soak: $(STAMP) redis
+	$(BIN)/python -m soak
