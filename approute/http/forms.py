@@ -9,11 +9,14 @@ in a worker thread so a large upload never blocks the event loop.
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
+import weakref
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import IO
 
+import anyio
 import anyio.to_thread
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -25,6 +28,8 @@ __all__ = ["FormData", "FormLimits", "UploadFile", "parse_form"]
 
 _SPOOL_MAX = 1024 * 1024  # files above 1 MiB move from memory to a temp file
 _MAX_BOUNDARY = 70  # RFC 2046
+# Urlencoded bodies larger than this are decoded in a worker thread.
+_DECODE_ON_LOOP = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +167,31 @@ async def _parse_urlencoded(chunks: AsyncIterator[bytes], limits: FormLimits) ->
         if size > limits.max_body_size:
             raise BodyTooLarge(f"form body is over the {limits.max_body_size} byte limit")
         parts.append(chunk)
-    text = b"".join(parts).decode("utf-8", errors="replace")
+    body = b"".join(parts)
+    if len(body) > _DECODE_ON_LOOP:
+        # Decoding megabytes takes a tenth of a second or more: in a worker
+        # thread, other requests are still served meanwhile.
+        return await anyio.to_thread.run_sync(_decode_urlencoded, body, limits, limiter=_decoders())
+    return _decode_urlencoded(body, limits)
+
+
+def _decoders() -> anyio.CapacityLimiter:
+    """One decoding thread at a time per event loop: a CPU-bound thread
+    holds the GIL, so more of them would crowd out the loop's thread."""
+    loop = asyncio.get_running_loop()
+    limiter = _DECODERS.get(loop)
+    if limiter is None:
+        limiter = _DECODERS[loop] = anyio.CapacityLimiter(1)
+    return limiter
+
+
+_DECODERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _decode_urlencoded(body: bytes, limits: FormLimits) -> FormData:
+    text = body.decode("utf-8", errors="replace")
     try:
         return FormData(list(SearchParams(text, max_params=limits.max_fields).items()))
     except BadRequest:

@@ -27,6 +27,7 @@ user's responsibility.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Literal, cast
@@ -35,6 +36,8 @@ from approute.errors import ProjectError
 from approute.patterns.jsregex import _translate
 
 __all__ = ["Key", "PathPattern", "compile_path"]
+
+logger = logging.getLogger("approute")
 
 _Modifier = Literal["", "?", "*", "+"]
 _Params = dict[str, str | list[str]]
@@ -444,6 +447,20 @@ def compile_path(
         last = tokens[-1] if tokens else None
         if not (isinstance(last, str) and last.endswith("/")):
             parts.append("(?=/|\\Z)")
+    repeats = sum(1 for key in keys if key.repeat)
+    if repeats > 1:
+        # Each repeating parameter may take any number of segments: the
+        # regex tries every split, so matching costs segments**repeats
+        # (path-to-regexp's shape, so Next.js's too). docs/security.md.
+        logger.warning(
+            "%s: pattern %r has %d repeating parameters (:x* or :x+); matching it "
+            "takes time that grows as the path's segments to the power %d, so a "
+            "long request path can stall the server: use one :path* and split it in code",
+            where,
+            source,
+            repeats,
+            repeats,
+        )
     flags = 0 if case_sensitive else re.IGNORECASE | re.ASCII
     try:
         regex = re.compile("".join(parts), flags)

@@ -148,3 +148,33 @@ def test_a_trickled_body_is_cut_by_the_minimum_rate(
     sent = _trickle(paced_server, path, content_type, every=0.1)
     assert sent < 100, f"{sent} bytes trickled in before the 408"
     assert_alive(paced_server)
+
+
+# --- a large urlencoded form -----------------------------------------------------
+
+
+def test_decoding_large_forms_does_not_stall_other_clients(server: RunningServer) -> None:
+    # ~3.7 MB of escapes: ~0.6 s of decoding each, which ran on the event
+    # loop; eight at once held every other client for seconds.
+    body = "&".join(f"k{i}=" + "%41%42+" * 600 for i in range(900)).encode()
+    request = (
+        head(
+            "POST",
+            "/api/form",
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Content-Length": str(len(body)),
+            },
+        )
+        + body
+    )
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        posts = [pool.submit(raw_request, server, request, timeout=60) for _ in range(8)]
+        probes = []
+        while not all(post.done() for post in posts):
+            probes.append(_timed_get(server, get("/api/echo")))
+        answers = [post.result() for post in posts]
+    assert all(answer is not None and answer.status == 200 for answer in answers)
+    assert all(status == 200 for status, _ in probes)
+    worst = max(seconds for _, seconds in probes)
+    assert worst < 0.3, f"a probe waited {worst:.2f} s behind the form decoding"

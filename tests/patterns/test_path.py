@@ -257,3 +257,23 @@ def test_params_rebuild_the_path(source: str, segments: list[str]) -> None:
     destination = compile_destination(source, source=pattern, where="test", for_redirect=True)
     rebuilt, _ = destination.build(params, SearchParams())
     assert rebuilt == path
+
+
+@pytest.mark.parametrize(
+    ("source", "warned"),
+    [
+        pytest.param("/:path*", False, id="one-repeat"),
+        pytest.param("/:a/:b?/:c", False, id="no-repeat"),
+        pytest.param("/:a*/:b+", True, id="two-repeats"),
+        pytest.param("/:a+/x/:b*/y/:c*", True, id="three-repeats"),
+    ],
+)
+def test_two_repeating_params_warn_at_startup(
+    source: str, warned: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Their matching time is polynomial in the path's segments (docs/security.md).
+    compile_path(source, where="middleware.py")
+    messages = [r.getMessage() for r in caplog.records if r.name == "approute"]
+    assert bool(messages) is warned
+    if warned:
+        assert messages[0].startswith(f"middleware.py: pattern {source!r} has ")
