@@ -233,15 +233,26 @@ def _entry(response: FetchResponse, tags: tuple[str, ...], revalidate: float | N
     return entry, response.status == 200
 
 
-def _from_entry(entry: CacheEntry) -> FetchResponse:
+def _from_entry(entry: CacheEntry) -> FetchResponse | None:
+    """The stored response; None when the entry's meta is not what ``_entry``
+    writes (another version's, or forged in a shared store)."""
     meta = entry.meta
-    return FetchResponse(
-        int(meta["status"]),
-        Headers([(str(k), str(v)) for k, v in meta["headers"]]),
-        entry.value,
-        str(meta["url"]),
-        redirected=bool(meta.get("redirected")),
-    )
+    status, headers, url = meta.get("status"), meta.get("headers"), meta.get("url")
+    if (
+        isinstance(status, bool)
+        or not isinstance(status, int)
+        or not 100 <= status <= 599
+        or not isinstance(url, str)
+        or not isinstance(headers, list)
+    ):
+        return None
+    if not all(isinstance(pair, list) and len(pair) == 2 for pair in headers):
+        return None
+    try:
+        pairs = Headers([(name, value) for name, value in headers])
+    except (TypeError, ValueError):  # not valid header names and values
+        return None
+    return FetchResponse(status, pairs, entry.value, url, redirected=bool(meta.get("redirected")))
 
 
 async def fetch(
@@ -317,7 +328,14 @@ async def _cached_send(
         return _entry(response, all_tags, revalidate)
 
     key = _cache_key(method, url, pairs, content)
-    entry = await data.lookup(key, compute, mode=mode, description=f"fetch {method} {url}")
+    description = f"fetch {method} {url}"
+    entry = await data.lookup(key, compute, mode=mode, description=description)
+    response = _from_entry(entry)
+    if response is None:
+        logger.warning("cache: %s: stored entry is malformed; fetching again", description)
+        entry = await data.lookup(key, compute, mode="refresh", description=description)
+        response = _from_entry(entry)
+        assert response is not None  # _entry wrote it
     if len(entry.value) > limit:  # stored by a call with a larger limit
         raise ResponseTooLarge(url, limit)
-    return _from_entry(entry)
+    return response

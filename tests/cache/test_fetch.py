@@ -11,9 +11,11 @@ from typing import Any
 import httpx
 import pytest
 
+from approute.app import create_app
 from approute.fetch import fetch
 from approute.testing import TestClient
 from tests.cache.support import MEMORY_CONFIG, Upstream, clocked_app
+from tests.cache.test_route_entry import _with_meta
 from tests.conftest import ProjectFactory
 from tests.support.raw import wait_for
 from tests.support.servers import RunningServer, run_server
@@ -267,3 +269,36 @@ def test_the_shared_client_is_closed_on_shutdown(project: tuple[Path, Upstream])
         assert cache._http is not None
         client = cache._http[1]
     assert client.is_closed
+
+
+@pytest.mark.parametrize(
+    "meta",
+    [
+        pytest.param({}, id="empty"),
+        pytest.param({"status": "200", "headers": [], "url": "u"}, id="status-string"),
+        pytest.param({"status": 200, "headers": "x", "url": "u"}, id="headers-string"),
+        pytest.param({"status": 200, "headers": ["ab"], "url": "u"}, id="header-not-a-pair"),
+        pytest.param({"status": 200, "headers": [["a", "b\r\nc"]], "url": "u"}, id="crlf"),
+        pytest.param({"status": 200, "headers": [], "url": None}, id="no-url"),
+    ],
+)
+def test_a_malformed_stored_fetch_is_fetched_again(
+    make_project: ProjectFactory,
+    upstream: tuple[Upstream, RunningServer],
+    meta: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The filesystem store (the default), shared by the machine: a bad entry
+    # there used to raise in every handler that read it.
+    app, server = upstream
+    app.hits.clear()
+    root = make_project({"app/api/f/route.py": ROUTE.format(url=server.url)})
+    client = TestClient(create_app(root))
+    assert client.get("/api/f?mode=force").json()["n"] == 1
+    (entry,) = [p for p in (root / ".approute" / "cache").rglob("*") if p.is_file()]
+    entry.write_bytes(_with_meta(entry.read_bytes(), meta))
+    response = client.get("/api/f?mode=force")
+    assert response.status_code == 200
+    assert response.json()["n"] == 2  # fetched again, and stored again
+    assert "stored entry is malformed" in caplog.text
+    assert client.get("/api/f?mode=force").json()["n"] == 2
