@@ -46,14 +46,16 @@ class Events:
     replacement_pid: int | None = None
 
 
-def schedule_for(seconds: float) -> Schedule | None:
+def schedule_for(seconds: float, outage: float | None = None) -> Schedule | None:
     """The faults in the middle of the run, in order, with gaps between
-    (10 s gaps and 5 s outages from 100 s of load up; shorter before), or
-    None when the run is too short to see their effect."""
+    (10 s gaps from 100 s of load up, shorter before; Redis down and frozen
+    for ``outage`` seconds, by default 5, less under 60 s of load), or None
+    when the run is too short to see their effect."""
     if seconds < 20:
         return None
     gap = min(10.0, max(2.0, seconds / 10))
-    outage = min(5.0, max(2.0, seconds / 12))
+    if outage is None:
+        outage = min(5.0, max(2.0, seconds / 12))
     block = outage + gap + outage + gap
     stop = max(gap, (seconds - block) / 2)
     return Schedule(

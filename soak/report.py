@@ -21,6 +21,7 @@ connection just before the close fails the same way), and failed within
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -71,12 +72,12 @@ def _windows(events: dict[str, Any]) -> dict[str, tuple[float, float]]:
 
 
 def _lowest_rate(samples: Sequence[Sample], start: float, end: float) -> int | None:
-    """Fewest requests completed in any whole second of [start, end)."""
-    seconds = range(int(start), int(end))
-    if not seconds:
+    """Fewest requests completed in any whole second inside [start, end)."""
+    first, last = math.ceil(start), math.floor(end)
+    if last <= first:
         return None
-    done = Counter(int(s.end) for s in samples if start <= s.end < end)
-    return min(done.get(second, 0) for second in seconds)
+    done = Counter(int(s.end) for s in samples if first <= s.end < last)
+    return min(done.get(second, 0) for second in range(first, last))
 
 
 def _window(samples: Sequence[Sample], start: float, end: float) -> dict[str, Any]:
@@ -257,7 +258,10 @@ def summarize(
                 "to_s": None,
                 "lowest_1s_completed": None,
             },
-            **{name: _window(rel, start, end) for name, (start, end) in windows.items()},
+            **{
+                name: _window(rel, start, min(end, elapsed))
+                for name, (start, end) in windows.items()
+            },
         },
         "kill": kill,
         "replacement": {

@@ -11,17 +11,22 @@ Knobs (environment):
     SOAK_PER_CONNECTION=100  requests per connection, about (0: keep-alive for good)
     SOAK_SEED=1              seed of the request mix
     SOAK_FAULTS=1            0: no fault injection (a baseline to compare with)
+    SOAK_OUTAGE=             seconds Redis stays down, then frozen (default 5; less
+                             under a minute of load)
     SOAK_DOCS=auto           write docs/reliability.md: 1, 0, auto (runs >= 1 minute)
     SOAK_OUT=                directory for the run (default: a new temp dir, kept)
 
 The run directory keeps the project copy, ``build.log``, ``server.log``
-(the server's stdout and stderr), ``redis/`` (its data and log) and
-``soak.json`` (every figure of the report).
+(the server's stdout and stderr), ``redis/`` (its data and log),
+``soak.json`` (every figure of the report) and ``samples.csv`` (every
+request: start and end in seconds from the load's start, kind, status,
+error, x-approute-cache).
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
 import datetime as dt
 import importlib.util
 import json
@@ -39,7 +44,8 @@ from typing import Any
 from bench.load import REPO, Server, free_port
 from soak import page, processes, report
 from soak.faults import Events, Schedule, inject, sample_processes, schedule_for
-from soak.load import run_clients
+from soak.load import Sample, run_clients
+from soak.mix import MIX
 from soak.redis_server import RedisServer, loopback_port
 
 EXAMPLES = REPO / "examples"
@@ -55,6 +61,7 @@ class Config:
     per_connection: int
     seed: int
     faults: bool
+    outage: float | None
     docs: bool
 
     @property
@@ -77,6 +84,7 @@ def _config() -> Config:
         per_connection=int(_env("SOAK_PER_CONNECTION", "100")),
         seed=int(_env("SOAK_SEED", "1")),
         faults=_env("SOAK_FAULTS", "1") != "0",
+        outage=float(os.environ["SOAK_OUTAGE"]) if _env("SOAK_OUTAGE", "") else None,
         docs=minutes >= 1 if docs == "auto" else docs == "1",
     )
 
@@ -218,6 +226,24 @@ def _machine() -> dict[str, Any]:
     }
 
 
+def _write_samples(path: Path, samples: list[Sample], t0: float) -> None:
+    """Every request, for analyses the report does not make."""
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["start_s", "end_s", "kind", "status", "error", "cache"])
+        for s in sorted(samples):
+            writer.writerow(
+                [
+                    f"{s.start - t0:.4f}",
+                    f"{s.end - t0:.4f}",
+                    MIX[s.kind].name,
+                    s.status,
+                    s.error,
+                    s.cache,
+                ]
+            )
+
+
 def main() -> int:
     config = _config()
     if shutil.which("redis-server") is None:
@@ -226,7 +252,7 @@ def main() -> int:
     if importlib.util.find_spec("redis") is None:
         _log("soak: the redis package is missing (pip install -e '.[dev]', or make dev)")
         return 2
-    schedule = schedule_for(config.seconds) if config.faults else None
+    schedule = schedule_for(config.seconds, config.outage) if config.faults else None
     if config.faults and schedule is None:
         _log("soak: under 20 s of load: no fault injection")
     out = os.environ.get("SOAK_OUT", "").strip()
@@ -293,6 +319,7 @@ def main() -> int:
         server_exit_code=exit_code,
     )
     (run / "soak.json").write_text(json.dumps(data, indent=2))
+    _write_samples(run / "samples.csv", samples, t0)
     markdown = page.markdown(data)
     print(markdown)
     if config.docs:
