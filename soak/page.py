@@ -49,9 +49,15 @@ def markdown(data: dict[str, Any]) -> str:
         f"| latency | p50 {_fmt(lat['p50_ms'], ' ms')}, p99 {_fmt(lat['p99_ms'], ' ms')}, "
         f"max {_fmt(lat['max_ms'], ' ms')} |",
         f"| errors by kind | {_error_text(data['errors'])} |",
-        f"| the killed worker's in-flight requests | {kill['attributed']} failed "
-        f"(of {kill['in_flight_at_kill']} in flight on both workers at the kill) |",
-        f"| other errors within 5 s of the kill | {_error_text(kill['other_errors_near_kill'])} |",
+    ]
+    if "worker_kill" in data["events"]["at"]:
+        lines += [
+            f"| the killed worker's in-flight requests | {kill['attributed']} failed "
+            f"(of {kill['in_flight_at_kill']} in flight on both workers at the kill) |",
+            f"| other errors within 5 s of the kill | "
+            f"{_error_text(kill['other_errors_near_kill'])} |",
+        ]
+    lines += [
         "",
         "| window | from–to (s) | requests | errors | p50 | p99 | p99 uncached routes "
         "| slowest second | cached routes |",
@@ -120,24 +126,38 @@ def _events_markdown(data: dict[str, Any]) -> list[str]:
 
 
 def _memory_markdown(data: dict[str, Any]) -> list[str]:
+    # Each process's RSS at the first 5-s sample it appears in: past the
+    # warm-up, so that growth after it is what a leak would show.
+    warm: dict[int, float | None] = {}
+    parent_warm = None
+    for sample in data["memory_samples"]:
+        if parent_warm is None:
+            parent_warm = sample["parent_rss_mib"]
+        for pid, figures in sample["workers"].items():
+            warm.setdefault(int(pid), figures["rss_mib"])
     lines = [
         "",
-        "| process | pid | RSS at start | RSS at end | growth | CPU s | clients held |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| process | pid | RSS at start | after 5 s | at end | growth | since 5 s "
+        "| CPU s | clients held |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in data["memory"]:
         start, end = row["start_mib"], row["end_mib"]
+        after = parent_warm if row["pid"] is None else warm.get(row["pid"])
         growth = None if start is None or end is None else end - start
+        since = None if after is None or end is None else end - after
         lines.append(
             f"| {row['process']} | {row['pid'] or '–'} | {_fmt(start, ' MiB')} | "
-            f"{_fmt(end, ' MiB')} | {_fmt(growth, ' MiB')} | {_fmt(row.get('cpu_s'))} | "
+            f"{_fmt(after, ' MiB')} | {_fmt(end, ' MiB')} | {_fmt(growth, ' MiB')} | "
+            f"{_fmt(since, ' MiB')} | {_fmt(row.get('cpu_s'))} | "
             f"{row.get('clients_last_sample', '–')} |"
         )
     lines += [
         "",
-        "RSS at start: right before the load (the replacement: its first 5-s sample); "
-        "CPU s and clients held: its last sample (1 s before the load ended; the killed "
-        "worker: its last sample before the kill).",
+        "RSS at start: right before the load (the replacement: its first sample); "
+        "after 5 s: the first sample with the process (past the warm-up); CPU s and "
+        "clients held: its last sample (1 s before the load ended; the killed worker: "
+        "its last sample before the kill).",
     ]
     return lines
 
