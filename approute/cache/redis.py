@@ -10,7 +10,10 @@ or tags: :func:`approute.cache.select.redis_prefix_for`):
 of its last ``revalidate_tag``, so a revalidation on one instance is seen by
 all. Redis being down is never an error for a request: ``get`` misses,
 ``set`` / ``delete`` / ``revalidate_tag`` log a warning and return, and the
-next command after Redis comes back reconnects.
+next command after Redis comes back reconnects. A Redis that hangs (no
+answer within ``timeout``) is skipped for ``retry_after`` seconds, one
+command then probes it: otherwise every command of every request would
+wait out the timeout (a cached route makes four or more).
 
 The ``redis`` package is imported only when a handler is created, so
 approute works without the ``approute[redis]`` extra.
@@ -50,6 +53,7 @@ class RedisCacheHandler:
         prefix: str = DEFAULT_PREFIX,
         default_ttl: int = DEFAULT_TTL,
         timeout: float = 2.0,
+        retry_after: float = 5.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         try:
@@ -65,7 +69,10 @@ class RedisCacheHandler:
         self.default_ttl = default_ttl
         self._clock = clock
         self._errors: tuple[type[Exception], ...] = (redis.exceptions.RedisError, OSError)
+        self._timeouts: tuple[type[Exception], ...] = (redis.exceptions.TimeoutError, TimeoutError)
         self._down = False
+        self._retry_after = retry_after
+        self._skip_until = 0.0  # monotonic: commands before it do not wait on a hung Redis
         try:
             self._client: Redis = redis.asyncio.Redis.from_url(
                 url,
@@ -93,7 +100,20 @@ class RedisCacheHandler:
             seconds = self.default_ttl + (entry.revalidate or 0)
         return max(1, min(math.ceil(seconds), 2 * self.default_ttl))
 
+    def _skipping(self) -> bool:
+        """Whether to skip Redis now (it hung lately). When the pause ends,
+        this caller probes it and the others keep skipping meanwhile."""
+        if not self._skip_until:
+            return False
+        now = time.monotonic()
+        if now < self._skip_until:
+            return True
+        self._skip_until = now + self._retry_after
+        return False
+
     def _failed(self, action: str, exc: Exception) -> None:
+        if isinstance(exc, self._timeouts):
+            self._skip_until = time.monotonic() + self._retry_after
         if not self._down:
             self._down = True
             logger.warning(
@@ -106,11 +126,14 @@ class RedisCacheHandler:
             logger.debug("cache: Redis still unavailable during %s: %s", action, exc)
 
     def _ok(self) -> None:
+        self._skip_until = 0.0
         if self._down:
             self._down = False
             logger.warning("cache: Redis reachable again; caching resumed")
 
     async def get(self, key: str) -> CacheEntry | None:
+        if self._skipping():
+            return None
         name = self.redis_key(key)
         try:
             data = await self._client.get(name)
@@ -141,6 +164,8 @@ class RedisCacheHandler:
         return apply_tags(entry, now=self._clock(), revalidated_at=revalidated, expired_at=expired)
 
     async def set(self, key: str, entry: CacheEntry) -> None:
+        if self._skipping():
+            return
         try:
             await self._client.set(
                 self.redis_key(key), encode(entry, key=key), ex=self.ttl_for(entry)
@@ -150,6 +175,8 @@ class RedisCacheHandler:
             self._failed("set", exc)
 
     async def delete(self, key: str) -> None:
+        if self._skipping():
+            return
         try:
             await self._client.delete(self.redis_key(key))
             self._ok()
@@ -157,7 +184,7 @@ class RedisCacheHandler:
             self._failed("delete", exc)
 
     async def revalidate_tag(self, tags: Sequence[str], *, expire_now: bool) -> None:
-        if not tags:
+        if not tags or self._skipping():
             return
         now = self._clock()
         name = self._expired_key if expire_now else self._revalidated_key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -74,9 +75,19 @@ class RedisServer:
         self.stop()
         raise RuntimeError(f"redis-server did not answer on port {self.port}")
 
+    def freeze(self) -> None:
+        """SIGSTOP: the port stays open, nothing answers (a hung Redis)."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        assert self._process is not None
+        self._process.send_signal(signal.SIGCONT)
+
     def stop(self) -> None:
         if self._process is None:
             return
+        self._process.send_signal(signal.SIGCONT)  # a frozen one cannot exit
         self._process.terminate()
         try:
             self._process.wait(timeout=10)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import pickle
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -462,6 +464,42 @@ async def test_redis_down_then_back(
     finally:
         await cache.close()
         await other.close()
+
+
+@pytest.mark.redis
+async def test_a_hung_redis_is_skipped_after_one_timeout(
+    own_redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Frozen, Redis accepts connections and never answers: each command used
+    # to wait out the timeout (twice, with the retry), four or more of them
+    # per cached request.
+    clock = Clock()
+    cache = _redis(own_redis_server, clock, timeout=0.3, retry_after=1.0)
+    try:
+        await cache.set("k", entry(b"before", clock=clock))
+        own_redis_server.freeze()
+        with caplog.at_level(logging.WARNING, logger="approute.cache"):
+            assert await cache.get("k") is None  # waits out the timeout once
+            started = time.monotonic()
+            for _ in range(10):
+                assert await cache.get("k") is None
+                await cache.set("k", entry(b"during", clock=clock))
+                await cache.revalidate_tag(["t"], expire_now=False)
+            assert time.monotonic() - started < 0.3 * 10  # skipped, not 30 timeouts
+        assert "Redis unavailable" in caplog.text
+        own_redis_server.thaw()
+        # After retry_after, one command probes Redis and caching resumes.
+        got = None
+        for _ in range(200):  # a bounded poll (10 s), not a timing assertion
+            got = await cache.get("k")
+            if got is not None:
+                break
+            await asyncio.sleep(0.05)
+        assert got is not None
+        assert got.value == b"before"  # the writes during the freeze were dropped
+    finally:
+        own_redis_server.thaw()
+        await cache.close()
 
 
 # -- entry framing ------------------------------------------------------------
