@@ -8,7 +8,8 @@ connection:
 
 * a head deadline: a request head (request line + headers) must arrive
   completely within ``head_timeout`` seconds of its first byte (or of the
-  connection opening) → otherwise ``408`` and close;
+  connection opening, or of the end of the response it was pipelined
+  behind: a 408 never lands inside a response) → otherwise ``408`` and close;
 * a head size cap: more than ``max_head_size`` bytes before the end of the
   head → ``431`` and close. (Complete heads are checked exactly, at 16 KiB,
   by the pipeline; this cap only bounds what the parser buffers.) Body bytes
@@ -93,7 +94,7 @@ class _HeadGuard:
         tail = self._head_tail
         window = tail + data if tail else data
         end = window.find(_HEAD_END)
-        if end == -1 and self._head_timer is None:
+        if end == -1 and self._head_timer is None and not self._responding():
             # Only an incomplete head needs the clock (most arrive in one read).
             self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
         head = window if end == -1 else window[: end + len(_HEAD_END)]
@@ -114,6 +115,17 @@ class _HeadGuard:
         self._head_tail = b""
         self._guard_stop()
 
+    def _guard_response_done(self, head_pending: bool) -> None:
+        """A response ended: a head that began behind it (pipelined, maybe in
+        the same read as the request before) gets its clock now."""
+        if self._awaiting_head and head_pending and self._head_timer is None:
+            self._head_timer = self.loop.call_later(self.head_timeout, self._head_timed_out)
+
+    def _responding(self) -> bool:
+        # uvicorn's current request/response cycle (both protocols).
+        cycle = getattr(self, "cycle", None)
+        return cycle is not None and not cycle.response_complete
+
     def _guard_stop(self) -> None:
         if self._head_timer is not None:
             self._head_timer.cancel()
@@ -121,7 +133,8 @@ class _HeadGuard:
 
     def _head_timed_out(self) -> None:
         self._head_timer = None
-        if self._awaiting_head:
+        # Mid-response the 408 would corrupt it; _guard_response_done re-arms.
+        if self._awaiting_head and not self._responding():
             self._refuse(_TIMEOUT_RESPONSE)
 
     def _refuse(self, response: bytes) -> None:
@@ -135,9 +148,15 @@ class _HeadGuard:
 class GuardedHttpToolsProtocol(_HeadGuard, HttpToolsProtocol):
     """httptools with a head deadline and size cap, origin-form targets only."""
 
+    _head_begun = False  # llhttp has begun a message whose head is incomplete
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._guard_start()
+
+    def on_message_begin(self) -> None:
+        self._head_begun = True
+        super().on_message_begin()
 
     def data_received(self, data: bytes) -> None:
         if self._guard_data(data):
@@ -151,12 +170,17 @@ class GuardedHttpToolsProtocol(_HeadGuard, HttpToolsProtocol):
         super().on_url(url)
 
     def on_headers_complete(self) -> None:
+        self._head_begun = False
         self._guard_reset(False)
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
         super().on_message_complete()
         self._guard_reset(True)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._guard_response_done(self._head_begun)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._guard_stop()
@@ -212,11 +236,19 @@ class GuardedH11Protocol(_HeadGuard, H11Protocol):
         scope = getattr(self, "scope", None)
         super().on_response_complete()  # may start a pipelined request
         self._after_events(scope)
+        # Bytes h11 holds without a request: the start of the next head.
+        pending = self.conn.their_state is h11.IDLE and bool(self.conn.trailing_data[0])
+        self._guard_response_done(pending)
 
     def _after_events(self, previous_scope: object) -> None:
         # uvicorn makes a new scope for every request head h11 completes.
+        awaiting = self.conn.their_state in (h11.IDLE, h11.DONE)
         if getattr(self, "scope", None) is not previous_scope:
-            self._guard_reset(self.conn.their_state in (h11.IDLE, h11.DONE))
+            self._guard_reset(awaiting)
+        elif awaiting and not self._awaiting_head:
+            # The body ended in a later read than its head: the next head
+            # is on the clock again (else it could trickle in for ever).
+            self._guard_reset(True)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._guard_stop()
