@@ -18,6 +18,10 @@ connection:
 * a request target that is not origin-form (``/…``) → ``400`` on both parsers;
 * both ``Content-Length`` and ``Transfer-Encoding`` → ``400`` and close on
   both parsers (httptools refuses it itself; h11 would read it as chunked).
+* h11: a body that fails to parse while the app answers, or after it
+  answered → ``400`` if the client can still have one, then close; the
+  app's answer is dropped as for a disconnect (uvicorn sent h11 a second
+  response and its ``LocalProtocolError`` escaped).
 
 uvicorn pickles its config for ``--reload`` and ``--workers``, so the
 classes live at module level and are named by import string.
@@ -249,6 +253,21 @@ class GuardedH11Protocol(_HeadGuard, H11Protocol):
             # The body ended in a later read than its head: the next head
             # is on the clock again (else it could trickle in for ever).
             self._guard_reset(True)
+
+    def send_400_response(self, msg: str) -> None:
+        # A body (or what follows it) fails to parse while the app answers,
+        # or after it answered: uvicorn would send h11 a second response,
+        # and h11's LocalProtocolError would escape into the app's send or
+        # out of data_received. The client gets the 400 if it can still
+        # have one; the app's own answer is dropped, as for a disconnect.
+        cycle = getattr(self, "cycle", None)
+        if cycle is not None and not cycle.response_complete:
+            cycle.disconnected = True
+            cycle.message_event.set()
+        if self.conn.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+            super().send_400_response(msg)
+        else:
+            self.transport.close()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._guard_stop()
