@@ -11,7 +11,6 @@ another (cache poisoning).
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import unquote
 
 from hypothesis import example, given, settings
@@ -20,25 +19,10 @@ from hypothesis import strategies as st
 from approute.handlers.route_cache import route_key
 from approute.http.paths import normalize_path, split_segments
 from approute.routing.scan import RouteFile
-from approute.routing.segments import parse_segment
 from approute.routing.table import RouteTable
+from tests.support.routes import route_file
 
 Params = dict[str, str | list[str]]
-
-
-def _route(pattern: str) -> RouteFile:
-    names = [n for n in pattern.split("/") if n]
-    segments = []
-    for name in names:
-        segment = parse_segment(name, f"app{pattern}")
-        assert segment is not None
-        segments.append(segment)
-    return RouteFile(
-        file=Path("/project/app", *names, "route.py"),
-        kind="route",
-        pattern=pattern,
-        segments=tuple(segments),
-    )
 
 
 _PATTERNS = (
@@ -52,7 +36,7 @@ _PATTERNS = (
     "/docs/[[...slug]]",
     "/caf%C3%A9",
 )
-_TABLE = RouteTable([_route(p) for p in _PATTERNS])
+_TABLE = RouteTable([route_file(p) for p in _PATTERNS])
 _BY_PATTERN = {r.pattern: r for r in _TABLE.routes}
 
 

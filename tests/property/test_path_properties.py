@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -28,9 +27,8 @@ from approute.cycle import strip_base_path
 from approute.errors import BadRequest
 from approute.http.paths import normalize_path, split_segments
 from approute.middleware.matcher import compile_matcher
-from approute.routing.scan import RouteFile
-from approute.routing.segments import parse_segment
 from approute.routing.table import RouteTable
+from tests.support.routes import route_file
 
 # Raw path segments: plain, encoded and dot spellings, "\" and empty ones.
 _PIECE = st.sampled_from(
@@ -135,24 +133,9 @@ def test_dot_segments_never_climb_above_the_root(climbs: list[str], rest: list[s
 # -- the middleware matcher and the router see the same path ---------------------------
 
 
-def _route(pattern: str) -> RouteFile:
-    names = [n for n in pattern.split("/") if n]
-    segments = []
-    for name in names:
-        segment = parse_segment(name, f"app{pattern}")
-        assert segment is not None
-        segments.append(segment)
-    return RouteFile(
-        file=Path("/project/app", *names, "route.py"),
-        kind="route",
-        pattern=pattern,
-        segments=tuple(segments),
-    )
-
-
 _ADMIN_ROUTES = ("/admin", "/admin/[id]", "/admin/settings")
 _TABLE = RouteTable(
-    [_route(p) for p in (*_ADMIN_ROUTES, "/", "/[section]", "/[section]/[...rest]")]
+    [route_file(p) for p in (*_ADMIN_ROUTES, "/", "/[section]", "/[section]/[...rest]")]
 )
 _MATCHER = compile_matcher({"matcher": "/admin/:path*"}, where="middleware.py")
 

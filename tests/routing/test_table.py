@@ -14,30 +14,16 @@ from hypothesis import strategies as st
 from approute.errors import BadRequest, ProjectError
 from approute.http.paths import normalize_path, split_segments
 from approute.routing.scan import RouteFile, scan_app
-from approute.routing.segments import Segment, SegmentKind, parse_segment
+from approute.routing.segments import Segment, SegmentKind
 from approute.routing.table import RouteTable
+from tests.support.routes import route_file
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "routing_spec"
 
 
-def _route(pattern: str) -> RouteFile:
-    names = [n for n in pattern.split("/") if n]
-    segments = []
-    for name in names:
-        segment = parse_segment(name, f"app{pattern}")
-        assert segment is not None
-        segments.append(segment)
-    return RouteFile(
-        file=Path("/project/app", *names, "route.py"),
-        kind="route",
-        pattern=pattern,
-        segments=tuple(segments),
-    )
-
-
 TABLE = RouteTable(
     [
-        _route(p)
+        route_file(p)
         for p in [
             "/",
             "/api/hello",
@@ -167,7 +153,7 @@ def test_undecodable_param_is_bad_request(segments: list[str]) -> None:
 
 
 def test_optional_catch_all_at_root_matches_everything_but_static() -> None:
-    table = RouteTable([_route("/[[...all]]"), _route("/api/x")])
+    table = RouteTable([route_file("/[[...all]]"), route_file("/api/x")])
     root = table.match([])
     assert root is not None
     assert root.route.pattern == "/[[...all]]"
@@ -210,7 +196,7 @@ def test_match_path_agrees_with_match_also_when_repeated(path: str) -> None:
 
 
 def test_match_path_memory_is_bounded() -> None:
-    table = RouteTable([_route("/api/users/[id]")])
+    table = RouteTable([route_file("/api/users/[id]")])
     for i in range(5000):
         found = table.match_path(f"/api/users/{i}")
         assert found is not None
@@ -220,7 +206,7 @@ def test_match_path_memory_is_bounded() -> None:
 
 def test_invalid_tree_fails_at_construction() -> None:
     with pytest.raises(ProjectError, match="different slug names"):
-        RouteTable([_route("/x/[a]"), _route("/x/[b]/y")])
+        RouteTable([route_file("/x/[a]"), route_file("/x/[b]/y")])
 
 
 def test_spec_fixture_end_to_end_from_raw_path() -> None:
@@ -265,7 +251,7 @@ def test_routes_are_in_nextjs_sorted_order() -> None:
     ]
     shuffled = expected[:]
     random.Random(7).shuffle(shuffled)
-    table = RouteTable([_route(p) for p in shuffled])
+    table = RouteTable([route_file(p) for p in shuffled])
     assert [r.pattern for r in table.routes] == expected
 
 
@@ -278,7 +264,7 @@ def test_catch_alls_sort_after_dynamic_and_static() -> None:
         "/shop/[cat]/items",
         "/shop/[...all]",
     ]
-    table = RouteTable([_route(p) for p in reversed(expected)])
+    table = RouteTable([route_file(p) for p in reversed(expected)])
     assert [r.pattern for r in table.routes] == expected
 
 
@@ -293,7 +279,7 @@ def test_catch_alls_sort_after_dynamic_and_static() -> None:
     ],
 )
 def test_is_dynamic(pattern: str, dynamic: bool) -> None:
-    route = _route(pattern)
+    route = route_file(pattern)
     assert RouteTable([route]).is_dynamic(route) is dynamic
     assert RouteTable.is_dynamic(route) is dynamic
 
@@ -369,7 +355,7 @@ def _valid_routes(patterns: list[str]) -> list[RouteFile]:
     seen: set[tuple[Segment, ...]] = set()
     for pattern in patterns:
         try:
-            route = _route(pattern)
+            route = route_file(pattern)
         except ProjectError:
             continue
         if route.segments in seen:
