@@ -9,8 +9,7 @@ fully decoded matches (so ``/%61dmin`` is caught by ``/admin``).
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -38,8 +37,8 @@ class MiddlewareMatcher:
     rules: tuple[_Rule, ...]
     # Whether any rule has has/missing conditions (set in __post_init__).
     needs_request_data: bool = field(init=False, default=False)
-    # The rules' compiled regexes, for matches_path (set in __post_init__).
-    _regexes: tuple[re.Pattern[str], ...] = field(init=False, default=(), repr=False)
+    # Each rule's cheapest path test, for matches_path (set in __post_init__).
+    _tests: tuple[Callable[[str], object], ...] = field(init=False, default=(), repr=False)
 
     @property
     def matches_everything(self) -> bool:
@@ -74,10 +73,8 @@ class MiddlewareMatcher:
         """:meth:`matches` when no rule has conditions (``needs_request_data``
         is False): the path alone decides, and no params are extracted."""
         decoded = unquote(pathname) if "%" in pathname else pathname
-        for regex in self._regexes:
-            if regex.match(pathname) is not None or (
-                decoded != pathname and regex.match(decoded) is not None
-            ):
+        for test in self._tests:
+            if test(pathname) is not None or (decoded != pathname and test(decoded) is not None):
                 return True
         return not self.rules
 
@@ -88,7 +85,7 @@ class MiddlewareMatcher:
             "needs_request_data",
             any(rule.conditions is not None for rule in self.rules),
         )
-        object.__setattr__(self, "_regexes", tuple(rule.pattern.regex for rule in self.rules))
+        object.__setattr__(self, "_tests", tuple(rule.pattern.test for rule in self.rules))
 
 
 def _rule(item: Any, where: str, index: int) -> _Rule:

@@ -21,19 +21,23 @@ pathname). Default parameters follow path-to-regexp 6.3, the CVE-2024-45296
 fix: a parameter after literal text may not contain that text
 (``/:a-:b`` on ``/x-y-z`` gives ``a="x-y"``, ``b="z"``); ``_guards`` closes
 the shapes 6.3 still leaves open, so no emitted regex backtracks
-catastrophically. Regexes written by the user inside ``(...)`` are the
-user's responsibility.
+catastrophically. Two or more repeating parameters would still make the
+regex try every split: whole-segment patterns then match segment by segment
+(:mod:`approute.patterns.segments`), others log a startup warning. Regexes
+written by the user inside ``(...)`` are the user's responsibility.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, cast
 
 from approute.errors import ProjectError
 from approute.patterns.jsregex import _translate
+from approute.patterns.segments import Part, SegmentMatcher
 
 __all__ = ["Key", "PathPattern", "compile_path"]
 
@@ -293,6 +297,15 @@ class PathPattern:
     regex: re.Pattern[str]
     keys: tuple[Key, ...]
     unnamed_params: bool = True
+    # Patterns with several repeating parameters match segment by segment
+    # (linear); the regex would try every split (approute/patterns/segments.py).
+    segments: SegmentMatcher | None = None
+
+    @property
+    def test(self) -> Callable[[str], object]:
+        """``path → None when it does not match``, the cheapest way: for
+        matchers that need no params."""
+        return self.regex.match if self.segments is None else self.segments.match
 
     def match(self, path: str) -> _Params | None:
         """The params of ``path`` (values as given, not decoded), or ``None``.
@@ -300,6 +313,8 @@ class PathPattern:
         ``*``/``+`` parameters are lists (split on their prefix); absent
         optional parameters are left out.
         """
+        if self.segments is not None:
+            return self.segments.match(path)
         m = self.regex.match(path)
         if m is None:
             return None
@@ -447,23 +462,58 @@ def compile_path(
         last = tokens[-1] if tokens else None
         if not (isinstance(last, str) and last.endswith("/")):
             parts.append("(?=/|\\Z)")
+    segments = None
     repeats = sum(1 for key in keys if key.repeat)
     if repeats > 1:
         # Each repeating parameter may take any number of segments: the
         # regex tries every split, so matching costs segments**repeats
         # (path-to-regexp's shape, so Next.js's too). docs/security.md.
-        logger.warning(
-            "%s: pattern %r has %d repeating parameters (:x* or :x+); matching it "
-            "takes time that grows as the path's segments to the power %d, so a "
-            "long request path can stall the server: use one :path* and split it in code",
-            where,
-            source,
-            repeats,
-            repeats,
-        )
+        whole = _whole_segments(tokens, item_guards, last_guards) if end else None
+        if whole is not None:
+            segments = SegmentMatcher(whole, case_sensitive=case_sensitive, strict=strict)
+        else:
+            logger.warning(
+                "%s: pattern %r has %d repeating parameters (:x* or :x+) and text "
+                "inside segments; matching it takes time that grows as the path's "
+                "segments to the power %d, so a long request path can stall the "
+                "server: use one :path* and split it in code",
+                where,
+                source,
+                repeats,
+                repeats,
+            )
     flags = 0 if case_sensitive else re.IGNORECASE | re.ASCII
     try:
         regex = re.compile("".join(parts), flags)
     except (re.error, OverflowError, RecursionError) as exc:
         raise ProjectError(f"{where}: pattern {source!r} does not compile: {exc}") from None
-    return PathPattern(source, regex, tuple(keys), unnamed_params)
+    return PathPattern(source, regex, tuple(keys), unnamed_params, segments)
+
+
+def _whole_segments(
+    tokens: list[_Token], item_guards: dict[int, list[str]], last_guards: dict[int, list[str]]
+) -> list[Part] | None:
+    """``tokens`` as whole-segment parts (literal segments; ``/:x`` with any
+    modifier and the default pattern), or None when any is not."""
+    parts: list[Part] = []
+    for index, token in enumerate(tokens):
+        if isinstance(token, str):
+            pieces = token.split(_DELIMITER)
+            if pieces[0] or not all(pieces[1:]):
+                return None  # text inside a segment, or an empty segment
+            parts.append(Part(segments=tuple(pieces[1:])))
+        elif isinstance(token, _Param):
+            key = token.key
+            if (
+                key.prefix != _DELIMITER
+                or key.suffix
+                or key.pattern
+                or token.exclude
+                or item_guards.get(index)
+                or last_guards.get(index)
+            ):
+                return None
+            parts.append(Part(name=key.name, modifier=key.modifier))
+        else:
+            return None  # a {group}
+    return parts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -264,16 +265,38 @@ def test_params_rebuild_the_path(source: str, segments: list[str]) -> None:
     [
         pytest.param("/:path*", False, id="one-repeat"),
         pytest.param("/:a/:b?/:c", False, id="no-repeat"),
-        pytest.param("/:a*/:b+", True, id="two-repeats"),
-        pytest.param("/:a+/x/:b*/y/:c*", True, id="three-repeats"),
+        pytest.param("/:a*/:b+", False, id="whole-segments"),
+        pytest.param("/:a+/x/:b*/y/:c*", False, id="whole-segments-three"),
+        pytest.param("/:a*.:b*", True, id="text-inside-a-segment"),
+        pytest.param("/:a*/v.:b+", True, id="literal-and-param-in-one-segment"),
     ],
 )
-def test_two_repeating_params_warn_at_startup(
+def test_several_repeats_inside_segments_warn_at_startup(
     source: str, warned: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # Their matching time is polynomial in the path's segments (docs/security.md).
-    compile_path(source, where="middleware.py")
+    # Their matching time is polynomial in the path's segments (docs/security.md);
+    # whole-segment ones match segment by segment instead.
+    pattern = compile_path(source, where="middleware.py")
     messages = [r.getMessage() for r in caplog.records if r.name == "approute"]
     assert bool(messages) is warned
     if warned:
         assert messages[0].startswith(f"middleware.py: pattern {source!r} has ")
+    else:
+        assert pattern.match("/x" * 8_000 + "//") is None  # quick either way
+
+
+_SEVERAL_REPEATS = ["/:a*/:b*", "/:a+/:b+/end", "/:a*/x/:b?/:c*", "/pre/:a+/:b*/:c?/end"]
+_PATHS = ["/", "/x", "/x/", "/x/y", "/x/y/z", "/x/end", "/pre/x/y/end/", "/x//y", "x/y", "/END"]
+
+
+@pytest.mark.parametrize("source", _SEVERAL_REPEATS)
+@pytest.mark.parametrize("case_sensitive", [True, False])
+@pytest.mark.parametrize("strict", [False, True])
+def test_segment_matching_gives_the_regex_answer(
+    source: str, case_sensitive: bool, strict: bool
+) -> None:
+    pattern = compile_path(source, where="t", case_sensitive=case_sensitive, strict=strict)
+    assert pattern.segments is not None
+    regex_only = dataclasses.replace(pattern, segments=None)
+    for path in _PATHS:
+        assert pattern.match(path) == regex_only.match(path), path
