@@ -226,6 +226,8 @@ _SOURCES = [
     "/(.*)",
     "/((?!api|_next/static|favicon.ico).*)",
     "/:locale(en|fr|de)/:path*",
+    "/:a*/:b*/:c*/end",
+    "/pre/:a+/x/:b*/:c?",
 ]
 
 _PATHS = [
