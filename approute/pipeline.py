@@ -524,6 +524,12 @@ class Pipeline:
             cycle.path = strip_base_path(path, cycle.base_path) or path
             cycle.query = outcome.rewrite_query
             cycle.reset_facts()
+            if self._config.headers:
+                # Rules matching the destination add their headers too
+                # (Next.js); the request's own path's rules win a clash.
+                extra = self._config_headers(cycle.path, path, cycle.facts())
+                if extra:
+                    cycle.send = with_headers(cycle.send, overrides=extra)
         if outcome.forward_headers is not None or outcome.cookies is not None:
             headers = outcome.forward_headers
             if headers is None:

@@ -24,6 +24,8 @@ def headers():
         {"source": "/api/:path*", "headers": [{"key": "x-order", "value": "second"}]},
         {"source": "/api/users/:id", "headers": [{"key": "x-user", "value": "user-:id"}]},
         {"source": "/API/ROUTE-HEADER", "headers": [{"key": "x-route", "value": "from-config"}]},
+        {"source": "/api/cfg/:path*", "headers": [{"key": "x-cfg", "value": ":path*"},
+                                                  {"key": "x-order", "value": "cfg"}]},
     ]
 
 
@@ -57,6 +59,8 @@ def middleware(request):
         return NextResponse("middleware ran", status=418)
     if request.next_url.pathname == "/mw-answer":
         return NextResponse("from middleware", status=200)
+    if request.next_url.pathname == "/mw-rewrite":
+        return NextResponse.rewrite(request.next_url.clone(pathname="/api/cfg/after"))
     response = NextResponse.next()
     response.headers.set("x-mw-saw", request.next_url.pathname)
     return response
@@ -82,6 +86,7 @@ PROJECT = {
     "app/api/users/[id]/route.py": _text("'user ' + ctx.params['id']"),
     "app/api/users/static/route.py": _text("'static route'"),
     "app/api/fallback/route.py": _text("'fallback'"),
+    "app/api/cfg/after/route.py": _text("'after'"),
     "app/api/route-header/route.py": "from approute import Response\n"
     "def GET(request):\n    return Response('r', headers={'x-route': 'from-route'})\n",
 }
@@ -132,6 +137,18 @@ def test_config_headers_reach_404_and_middleware_answers(client: httpx.Client) -
     answered = client.get("/mw-answer")
     assert answered.text == "from middleware"
     assert answered.headers["x-config"] == "1"
+
+
+def test_a_middleware_rewrite_also_gets_the_destinations_config_headers(
+    client: httpx.Client,
+) -> None:
+    # Next.js 16.4.6: a proxy rewrite to /api/cfg/after carries the header of
+    # the rule "/api/cfg/:path*"; the request's own path's rules win a clash.
+    response = client.get("/mw-rewrite")
+    assert response.text == "after"
+    assert response.headers["x-cfg"] == "after"
+    assert response.headers.get_list("x-order") == ["first"]
+    assert client.get("/api/cfg/after").headers.get_list("x-order") == ["cfg"]
 
 
 def test_config_redirect_shape_and_query_order(server: RunningServer) -> None:
