@@ -47,6 +47,8 @@ _NOT_MERGED: Final = frozenset(
     }
 )
 _PATH_SAFE: Final = "/%:@!$&'()*+,;=-._~"
+# All printable ASCII but WHATWG's fragment percent-encode set (space " < > `).
+_FRAGMENT_SAFE: Final = "!#$%&'()*+,-./:;=?@[\\]^_{|}~"
 
 
 @dataclass(slots=True)
@@ -70,19 +72,25 @@ async def _call(middleware: MiddlewareModule, request: NextRequest, event: NextF
     return await anyio.to_thread.run_sync(middleware.func, *args)
 
 
-def _same_origin_path(url: str, origin: str) -> str | None:
-    """The path+query of ``url`` when it is on ``origin``, else None."""
+def _same_origin_path(url: str, origin: str, *, fragment: bool = False) -> str | None:
+    """The path+query of ``url`` when it is on ``origin``, else None;
+    ``fragment=True`` keeps its ``#fragment`` too (a redirect's, not a
+    rewrite's: routing never sees one)."""
     parts = urlsplit(url)
     if f"{parts.scheme}://{parts.netloc}".lower() != origin.lower():
         return None
     path = quote(parts.path or "/", safe=_PATH_SAFE)
-    return path + (f"?{parts.query}" if parts.query else "")
+    path += f"?{parts.query}" if parts.query else ""
+    if fragment and parts.fragment:
+        path += "#" + quote(parts.fragment, safe=_FRAGMENT_SAFE)
+    return path
 
 
 def _redirect(response: Response, location: str, origin: str) -> Response:
     """A middleware redirect's shape (Next.js): a same-origin ``Location``
-    relative, the location as the body, no content type, no refresh."""
-    relative = _same_origin_path(location, origin)
+    relative (the hash kept: ``getRelativeURL`` strips only the origin), the
+    location as the body, no content type, no refresh."""
+    relative = _same_origin_path(location, origin, fragment=True)
     target = relative if relative is not None else location
     headers = Headers([(name, value) for name, value in response.headers.multi_items()])
     headers.set("location", target)

@@ -49,6 +49,12 @@ async def middleware(request: NextRequest, event):
         return NextResponse.redirect(home)
     if path == "/go-away":
         return NextResponse.redirect("https://example.com/elsewhere", 308)
+    if path == "/go-fragment":
+        return NextResponse.redirect(request.next_url.clone(pathname="/new-home", hash="fragment"))
+    if path == "/go-fragment-text":
+        return NextResponse.redirect(request.next_url.origin + "/new-home?a=1#top section")
+    if path == "/go-away-fragment":
+        return NextResponse.redirect("https://example.com/elsewhere?a=1#fragment", 308)
     if path == "/rewrite-me":
         url = request.next_url.clone(pathname="/api/echo")
         url.search_params.set("rewritten", "1")
@@ -81,8 +87,9 @@ async def middleware(request: NextRequest, event):
 
 
 config = {"matcher": ["/admin/:path*", "/api/:path*", "/boom", "/garbage", "/go-home",
-                      "/go-away", "/rewrite-me", "/external/:path*", "/headers", "/cookies",
-                      "/later", "/body"]}
+                      "/go-away", "/go-fragment", "/go-fragment-text", "/go-away-fragment",
+                      "/rewrite-me", "/external/:path*", "/headers", "/cookies", "/later",
+                      "/body"]}
 """
 
 ECHO = """
@@ -361,6 +368,25 @@ def test_same_origin_redirect_is_relative_with_the_location_as_body(
     assert response.body == b"/api/echo?from=mw"
     assert response.header("content-type") is None
     assert response.header("refresh") is None
+
+
+@pytest.mark.parametrize(
+    ("target", "location"),
+    [
+        pytest.param("/go-fragment", "/new-home#fragment", id="same-origin-next-url"),
+        pytest.param("/go-fragment-text", "/new-home?a=1#top%20section", id="same-origin-text"),
+        pytest.param(
+            "/go-away-fragment", "https://example.com/elsewhere?a=1#fragment", id="cross-origin"
+        ),
+    ],
+)
+def test_redirect_keeps_the_fragment(fortress: RunningServer, target: str, location: str) -> None:
+    # Next.js's getRelativeURL strips only the origin: the hash stays.
+    response = raw_request(fortress, get(target))
+    assert response is not None
+    assert response.status in (307, 308)
+    assert response.header("location") == location
+    assert response.body == location.encode()
 
 
 def test_external_redirect_stays_absolute(fortress: RunningServer) -> None:
