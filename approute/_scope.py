@@ -5,6 +5,8 @@ context is copied there)."""
 
 from __future__ import annotations
 
+import inspect
+import logging
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -14,7 +16,9 @@ from approute.http.headers import Headers
 from approute.http.request import NextRequest
 from approute.http.set_cookie import ResponseCookies
 
-__all__ = ["AfterTask", "RequestState", "current_state", "request_state"]
+__all__ = ["AfterTask", "RequestState", "current_state", "request_state", "run_after_tasks"]
+
+logger = logging.getLogger("approute")
 
 AfterTask = Callable[[], Any] | Awaitable[Any]
 
@@ -55,3 +59,20 @@ def current_state(caller: str) -> RequestState:
             f"{caller} was called outside a request scope: call it while a route "
             "handler or middleware is handling a request"
         ) from None
+
+
+async def run_after_tasks(where: str, tasks: list[AfterTask | Awaitable[Any]]) -> None:
+    """Run ``after()`` / ``wait_until()`` work in order; errors are logged."""
+    for task in tasks:
+        try:
+            result = task() if callable(task) else task
+            if inspect.isawaitable(result):
+                await result
+        except Exception as error:
+            logger.error(
+                "%s: after() task raised %s: %s",
+                where,
+                type(error).__name__,
+                error,
+                exc_info=error,
+            )

@@ -5,8 +5,6 @@ tasks). The order itself lives only in ``pipeline.py``."""
 from __future__ import annotations
 
 import asyncio
-import inspect
-import logging
 from collections.abc import Awaitable
 from typing import Any
 
@@ -23,11 +21,8 @@ __all__ = [
     "RequestCycle",
     "header_pair",
     "is_internal_header",
-    "run_after_tasks",
     "strip_base_path",
 ]
-
-logger = logging.getLogger("approute")
 
 
 def header_pair(key: str, value: str) -> tuple[bytes, bytes] | None:
@@ -184,20 +179,3 @@ class RequestCycle:
         if not self.done:
             self.cancelled_by_disconnect = True
             self.task.cancel()
-
-
-async def run_after_tasks(where: str, tasks: list[AfterTask | Awaitable[Any]]) -> None:
-    """Run ``after()`` / ``wait_until()`` work in order; errors are logged."""
-    for task in tasks:
-        try:
-            result = task() if callable(task) else task
-            if inspect.isawaitable(result):
-                await result
-        except Exception as error:
-            logger.error(
-                "%s: after() task raised %s: %s",
-                where,
-                type(error).__name__,
-                error,
-                exc_info=error,
-            )

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from approute._scope import AfterTask
+from approute._scope import AfterTask, run_after_tasks
 from approute._types import Receive, Scope, Send
 from approute.cache.data import DataCache
 from approute.config.load import ProjectConfig
@@ -45,7 +45,6 @@ from approute.cycle import (
     RequestCycle,
     header_pair,
     is_internal_header,
-    run_after_tasks,
     strip_base_path,
 )
 from approute.errors import BadRequest, HeadersTooLarge, RequestError

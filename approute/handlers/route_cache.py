@@ -26,10 +26,11 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Protocol
 
+from approute._scope import AfterTask, run_after_tasks
 from approute._types import Send
 from approute.cache.coalesce import Coalescer
 from approute.cache.data import DataCache
@@ -60,6 +61,14 @@ class _Rendered:
     body: bytes
     entry: CacheEntry | None  # what was stored; None when it may not be
     error: Exception | None = None  # what the handler raised, if it did
+    # The handler's after() work: run once per handler run, by whoever
+    # takes it (the request that sent the response, or the regeneration).
+    after: list[AfterTask] = field(default_factory=list)
+
+    def take_after(self) -> list[AfterTask]:
+        tasks = list(self.after)
+        self.after.clear()
+        return tasks
 
 
 class PrerenderedEntries(Protocol):
@@ -169,19 +178,25 @@ class RouteCache:
             )
             return
         rendered = await self._render_once(key, path, route, params, make_request, dev)
-        if rendered.entry is not None:
-            evicted = self._admit(route, key)
-            if evicted is not None:
-                await self._handler.delete(evicted)
-        await _send(
-            send,
-            rendered.status,
-            rendered.headers,
-            rendered.body,
-            cache_control_for(rendered.entry.revalidate) if rendered.entry is not None else None,
-            b"MISS" if rendered.entry is not None else None,
-            head_only,
-        )
+        try:
+            if rendered.entry is not None:
+                evicted = self._admit(route, key)
+                if evicted is not None:
+                    await self._handler.delete(evicted)
+            await _send(
+                send,
+                rendered.status,
+                rendered.headers,
+                rendered.body,
+                cache_control_for(rendered.entry.revalidate)
+                if rendered.entry is not None
+                else None,
+                b"MISS" if rendered.entry is not None else None,
+                head_only,
+            )
+        finally:
+            # after(): once the answer is out (or the client went away).
+            self._after_in_background(route, rendered)
 
     def _admit(self, route: RouteModule, key: str) -> str | None:
         """Note ``key`` as just used; past ``max_entries`` for its route, the
@@ -217,6 +232,7 @@ class RouteCache:
         what the handler raised, if it did."""
         key = route_key(route.pattern, path)
         rendered = await self._render(key, path, route, params, lambda: request, False)
+        await run_after_tasks(route.where, rendered.take_after())
         return rendered.status, rendered.entry, rendered.error
 
     async def _render_once(
@@ -244,7 +260,24 @@ class RouteCache:
     ) -> None:
         if self._runs.running(key):
             return  # one regeneration at a time (no stampede)
-        self._runs.in_background(self._render_once(key, path, route, params, make_request, dev))
+        self._runs.in_background(self._regenerate(key, path, route, params, make_request, dev))
+
+    async def _regenerate(
+        self,
+        key: str,
+        path: str,
+        route: RouteModule,
+        params: Params,
+        make_request: Callable[[], NextRequest],
+        dev: bool,
+    ) -> None:
+        rendered = await self._render_once(key, path, route, params, make_request, dev)
+        await run_after_tasks(route.where, rendered.take_after())
+
+    def _after_in_background(self, route: RouteModule, rendered: _Rendered) -> None:
+        tasks = rendered.take_after()
+        if tasks:
+            self._runs.in_background(run_after_tasks(route.where, tasks))
 
     async def _render(
         self,
@@ -264,6 +297,11 @@ class RouteCache:
             answer = await dispatch(route, make_request(), params, dev=dev, cache=self._data)
             response = answer.response
             body = await response.bytes()  # a streamed body may still call fetch
+        # What the handler left behind applies as for an uncached route:
+        # its revalidations now, its after() work once the answer is out.
+        state = answer.state
+        if state is not None and state.revalidations and self._data is not None:
+            await self._data.revalidate(state.revalidations)
         headers = [pair for pair in response.raw_headers() if pair[0] != b"content-length"]
         storable = (
             200 <= response.status < 300
@@ -297,7 +335,8 @@ class RouteCache:
                 path,
                 response.status,
             )
-        return _Rendered(response.status, headers, body, entry, answer.error)
+        after = list(state.after) if state is not None else []
+        return _Rendered(response.status, headers, body, entry, answer.error, after)
 
     async def close(self) -> None:
         """Wait for background regenerations, then close the storage (unless
