@@ -4,14 +4,15 @@ Compiled once at startup. As Next.js: a string or a list of strings and
 ``{"source", "has", "missing", "locale"}`` dicts; path-to-regexp syntax,
 anchored, case-sensitive, an optional trailing slash; no matcher → every
 request. A request matches when its canonical pathname **or** that pathname
-fully decoded matches (so ``/%61dmin`` is caught by ``/admin``).
+fully decoded matches (so ``/%61dmin`` is caught by ``/admin``). The root
+source ``"/"`` also matches ``/index``, as Next.js.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 from urllib.parse import unquote
 
 from approute.errors import ProjectError
@@ -22,6 +23,12 @@ from approute.patterns import CompiledConditions, PathPattern, compile_condition
 __all__ = ["MiddlewareMatcher", "compile_matcher"]
 
 _MATCHER_KEYS = frozenset({"source", "has", "missing", "locale"})
+# Next.js (getMiddlewareMatchers) compiles a source that is exactly "/" (a
+# string or a dict's, with or without has/missing) with an optional index
+# suffix, so /index runs the root middleware. Its ".json" variants serve
+# Pages Router data requests, which approute has none of.
+_ROOT: Final = "/"
+_ROOT_WITH_INDEX: Final = "/{index}?"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +95,14 @@ class MiddlewareMatcher:
         object.__setattr__(self, "_tests", tuple(rule.pattern.test for rule in self.rules))
 
 
+def _pattern(source: str, label: str) -> PathPattern:
+    return compile_path(_ROOT_WITH_INDEX if source == _ROOT else source, where=label)
+
+
 def _rule(item: Any, where: str, index: int) -> _Rule:
     label = f"{where}: config['matcher'][{index}]"
     if isinstance(item, str):
-        return _Rule(compile_path(item, where=label), None)
+        return _Rule(_pattern(item, label), None)
     if not isinstance(item, Mapping):
         raise ProjectError(f"{label} must be a string or a dict with 'source'; got {item!r}")
     unknown = set(item) - _MATCHER_KEYS
@@ -105,7 +116,7 @@ def _rule(item: Any, where: str, index: int) -> _Rule:
     has = item.get("has")
     missing = item.get("missing")
     conditions = compile_conditions(has, missing, where=label) if has or missing else None
-    return _Rule(compile_path(source, where=label), conditions)
+    return _Rule(_pattern(source, label), conditions)
 
 
 def compile_matcher(config: Any, *, where: str) -> MiddlewareMatcher:

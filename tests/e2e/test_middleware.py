@@ -425,3 +425,59 @@ def test_paths_outside_the_matcher_skip_the_middleware(client: httpx.Client, roo
     before = runs(root)
     assert client.get("/free").json() == {"slug": "free"}
     assert runs(root) == before
+
+
+# --- the root matcher "/" also matches /index (Next.js getMiddlewareMatchers) -
+
+ROOT_PROJECT = {
+    "middleware.py": """
+from approute import NextResponse
+
+
+def middleware(request):
+    response = NextResponse.next()
+    response.headers.set("x-mw-ran", "1")
+    return response
+
+
+config = {"matcher": "/"}
+""",
+    "app/route.py": "from approute import Response\n"
+    "def GET(request):\n    return Response('root')\n",
+    "app/[slug]/route.py": ECHO,
+    "app/[slug]/index/route.py": ECHO,
+}
+
+
+@pytest.fixture(scope="module")
+def root_matcher(
+    tmp_path_factory: pytest.TempPathFactory, parser_name: Parser
+) -> Iterator[RunningServer]:
+    root = tmp_path_factory.mktemp("root-matcher")
+    for name, source in ROOT_PROJECT.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source)
+    with run_server(create_app(root), parser_name) as running:
+        yield running
+
+
+@pytest.mark.parametrize(
+    ("target", "runs_middleware"),
+    [
+        pytest.param("/", True, id="root"),
+        pytest.param("/index", True, id="index"),
+        pytest.param("/index?q=1", True, id="index-query"),
+        pytest.param("/%69ndex", True, id="index-encoded"),
+        pytest.param("/indexes", False, id="longer-segment"),
+        pytest.param("/about", False, id="other"),
+        pytest.param("/about/index", False, id="nested-index"),
+    ],
+)
+def test_root_matcher_also_matches_index(
+    root_matcher: RunningServer, target: str, runs_middleware: bool
+) -> None:
+    response = raw_request(root_matcher, get(target))
+    assert response is not None
+    assert response.status == 200
+    assert (response.header("x-mw-ran") == "1") is runs_middleware

@@ -48,6 +48,37 @@ def test_does_middleware_match(
     )
 
 
+@pytest.mark.parametrize(
+    ("matcher", "url", "expected"),
+    [
+        pytest.param("/", "/index", True, id="root-index"),
+        pytest.param("/", "/index/", True, id="root-index-slash"),
+        pytest.param("/", "/", True, id="root"),
+        pytest.param("/", "/indexes", False, id="root-not-a-prefix"),
+        pytest.param("/", "/a/index", False, id="root-not-nested-index"),
+        pytest.param("/", "/index.json", False, id="root-no-data-suffix"),
+        pytest.param(
+            {"source": "/", "has": [{"type": "query", "key": "mw"}]},
+            "/index?mw=1",
+            True,
+            id="root-dict-with-has",
+        ),
+        pytest.param(
+            {"source": "/", "has": [{"type": "query", "key": "mw"}]},
+            "/index",
+            False,
+            id="root-dict-has-unmet",
+        ),
+        pytest.param("/about", "/about/index", False, id="only-the-root-gets-index"),
+        pytest.param("/:path*", "/index", True, id="catch-all-as-before"),
+    ],
+)
+def test_root_matcher_also_matches_index(matcher: object, url: str, expected: bool) -> None:
+    # Next.js's getMiddlewareMatchers: a source of exactly "/" gets an
+    # optional /index suffix (its .json variants are Pages data requests).
+    assert does_middleware_match(config={"matcher": matcher}, url=url) is expected
+
+
 def test_no_config_matches_everything() -> None:
     assert does_middleware_match(config=None, url="/anything")
     assert does_middleware_match(config={}, url="/favicon.ico")
