@@ -159,16 +159,17 @@ class RequestCycle:
         """The empty request a cached handler sees at the route's own ``path``:
         no headers, cookies or query (Next.js force-static); ``strict``
         (``dynamic = "error"``): reading them raises."""
-        base = self.base_path
         kind = StaticRequest if strict else NextRequest
+        # No base_path in its URL either, as build/prerender._static_request:
+        # Next.js's force-static `/docs/x?q=1` reads `url` and `nextUrl.href`
+        # as `http://host/x` (its app-routes e2e suite with basePath '/docs').
         request = kind.from_asgi(
             self.scope,
             self.channel,
-            path=(base if path == "/" else base + path) if base else path,
+            path=path,
             query="",
             raw_headers=[],
             limits=limits,
-            base_path=base,
             add_forwarded=False,
         )
         self.requests.append(request)

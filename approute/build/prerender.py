@@ -219,14 +219,16 @@ def _static_request(path: str, app: App, *, strict: bool) -> NextRequest:
     }
     channel = BodyChannel(_receive, has_body=False, content_length=None, pace=None)
     kind = StaticRequest if strict else NextRequest
+    # The scope is the URL served (under base_path); the handler's URL has no
+    # base_path, as RequestCycle.static_request: Next.js's force-static
+    # `/docs/x` reads `url` and `nextUrl.href` as `http://localhost:3000/x`.
     return kind.from_asgi(
         scope,
         channel,
-        path=url_path,
+        path=path,
         query="",
         raw_headers=[],
         limits=app.options.limits,
-        base_path=base,
         add_forwarded=False,
     )
 
