@@ -18,7 +18,7 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import Any, Final, Protocol, TypedDict, TypeVar, overload
+from typing import Any, Final, Protocol, Self, TypedDict, TypeVar, overload
 
 import anyio.to_thread
 import orjson
@@ -165,8 +165,9 @@ class Response:
     json = _JsonMethod()
 
     @classmethod
-    def redirect(cls, url: str | NextURL, status: int = 307) -> Any:
-        """A redirect to an absolute URL; ``status`` in 301/302/303/307/308."""
+    def redirect(cls, url: str | NextURL, status: int = 302) -> Self:
+        """A redirect to an absolute URL; ``status`` in 301/302/303/307/308,
+        302 by default as Fetch's (``NextResponse.redirect``: 307)."""
         if status not in REDIRECT_STATUSES:
             raise ValueError(
                 f"redirect status must be one of 301, 302, 303, 307, 308; got {status}"
@@ -349,6 +350,12 @@ class NextResponse(Response):
         if cookies is None:
             cookies = self._cookies = ResponseCookies(self.headers)
         return cookies
+
+    @classmethod
+    def redirect(cls, url: str | NextURL, status: int = 307) -> Self:
+        """A redirect to an absolute URL; ``status`` in 301/302/303/307/308,
+        307 by default as Next.js's (``Response.redirect``: 302, Fetch's)."""
+        return super().redirect(url, status)
 
     @classmethod
     def next(

@@ -22,7 +22,7 @@ MIDDLEWARE = """
 import asyncio
 from pathlib import Path
 
-from approute import NextRequest, NextResponse
+from approute import NextRequest, NextResponse, Response
 
 UPSTREAM = Path(__file__).with_name("upstream.txt")
 MARKS = Path(__file__).with_name("marks")
@@ -55,6 +55,8 @@ async def middleware(request: NextRequest, event):
         return NextResponse.redirect(request.next_url.origin + "/new-home?a=1#top section")
     if path == "/go-away-fragment":
         return NextResponse.redirect("https://example.com/elsewhere?a=1#fragment", 308)
+    if path == "/fetch-redirect":
+        return Response.redirect(request.next_url.clone(pathname="/new-home"))
     if path == "/rewrite-me":
         url = request.next_url.clone(pathname="/api/echo")
         url.search_params.set("rewritten", "1")
@@ -88,8 +90,8 @@ async def middleware(request: NextRequest, event):
 
 config = {"matcher": ["/admin/:path*", "/api/:path*", "/boom", "/garbage", "/go-home",
                       "/go-away", "/go-fragment", "/go-fragment-text", "/go-away-fragment",
-                      "/rewrite-me", "/external/:path*", "/headers", "/cookies", "/later",
-                      "/body"]}
+                      "/fetch-redirect", "/rewrite-me", "/external/:path*", "/headers",
+                      "/cookies", "/later", "/body"]}
 """
 
 ECHO = """
@@ -124,6 +126,12 @@ PROJECT = {
     "app/[slug]/route.py": "from approute import NextResponse\n"
     "def GET(request, ctx):\n    return NextResponse.json({'slug': ctx.params['slug']})\n",
     "app/api/echo/route.py": ECHO,
+    "app/handler-redirect/route.py": "from approute import NextResponse, Response\n"
+    "def GET(request):\n"
+    "    url = 'https://example.com/elsewhere'\n"
+    "    if request.next_url.search_params.get('next'):\n"
+    "        return NextResponse.redirect(url)\n"
+    "    return Response.redirect(url)\n",
     "app/headers/route.py": ECHO,
     "app/cookies/route.py": ECHO,
     "app/body/route.py": ECHO,
@@ -387,6 +395,32 @@ def test_redirect_keeps_the_fragment(fortress: RunningServer, target: str, locat
     assert response.status in (307, 308)
     assert response.header("location") == location
     assert response.body == location.encode()
+
+
+@pytest.mark.parametrize(
+    ("target", "status", "location"),
+    [
+        pytest.param("/fetch-redirect", 302, "/new-home", id="middleware-response"),
+        pytest.param("/go-home", 307, "/api/echo?from=mw", id="middleware-next-response"),
+        pytest.param(
+            "/handler-redirect", 302, "https://example.com/elsewhere", id="handler-response"
+        ),
+        pytest.param(
+            "/handler-redirect?next=1",
+            307,
+            "https://example.com/elsewhere",
+            id="handler-next-response",
+        ),
+    ],
+)
+def test_redirect_default_status_is_302_for_response_and_307_for_next_response(
+    fortress: RunningServer, target: str, status: int, location: str
+) -> None:
+    # Fetch's Response.redirect defaults to 302; NextResponse.redirect to 307.
+    response = raw_request(fortress, get(target))
+    assert response is not None
+    assert response.status == status
+    assert response.header("location") == location
 
 
 def test_external_redirect_stays_absolute(fortress: RunningServer) -> None:

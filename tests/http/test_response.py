@@ -573,8 +573,17 @@ def test_redirect_sets_location_and_empty_body(cls: type[Response], status: int)
     assert b"".join(m["body"] for m in recorder.bodies) == b""
 
 
-def test_redirect_defaults_to_307() -> None:
-    assert NextResponse.redirect("http://localhost:3000/login").status == 307
+@pytest.mark.parametrize(
+    ("cls", "status"),
+    [
+        pytest.param(Response, 302, id="Response-302-as-Fetch"),
+        pytest.param(NextResponse, 307, id="NextResponse-307-as-Next.js"),
+    ],
+)
+def test_redirect_default_status_depends_on_the_class(cls: type[Response], status: int) -> None:
+    response = cls.redirect("http://localhost:3000/login")
+    assert type(response) is cls
+    assert response.status == status
 
 
 def test_redirect_accepts_a_next_url() -> None:
