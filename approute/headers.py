@@ -15,6 +15,7 @@ clear ``RuntimeError`` outside a request.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -25,7 +26,14 @@ from approute.http.cookies import Cookie
 from approute.http.headers import Headers
 from approute.http.set_cookie import ResponseCookie
 
-__all__ = ["DraftMode", "RequestCookieStore", "cookies", "draft_mode", "headers"]
+__all__ = [
+    "DraftMode",
+    "RequestCookieStore",
+    "StoreCookie",
+    "cookies",
+    "draft_mode",
+    "headers",
+]
 
 
 def headers() -> Headers:
@@ -100,6 +108,20 @@ class DraftMode:
         return f"DraftMode(is_enabled={self.is_enabled})"
 
 
+@dataclass(frozen=True, slots=True)
+class StoreCookie(Cookie):
+    """A cookie as ``cookies().get(name)`` returns it: a ``Cookie`` with its
+    ``path``, ``"/"`` unless ``set`` gave another.
+
+    Next.js's ``cookies()`` in a route handler is a ``ResponseCookies``
+    seeded with the request's cookies, which gives each one ``path: '/'``:
+    ``{"name": "a", "value": "1", "path": "/"}`` in ``NextResponse.json``.
+    ``request.cookies`` keeps ``{name, value}``, as Next.js's ``RequestCookies``.
+    """
+
+    path: str = "/"
+
+
 class RequestCookieStore:
     """Request cookies to read, plus pending ``Set-Cookie``s for the response.
 
@@ -116,19 +138,22 @@ class RequestCookieStore:
             return {}
         return {c.name: c for c in self._state.response_cookies().get_all()}
 
-    def get(self, name: str) -> Cookie | None:
+    def get(self, name: str) -> StoreCookie | None:
         """The cookie named ``name`` (as set in this request, else as sent)."""
         pending = self._pending().get(name)
         if pending is not None:
-            return Cookie(name, pending.value) if pending.value else None
-        return self._state.request.cookies.get(name)
+            return StoreCookie(name, pending.value, pending.path or "/") if pending.value else None
+        cookie = self._state.request.cookies.get(name)
+        return None if cookie is None else StoreCookie(cookie.name, cookie.value)
 
-    def get_all(self, name: str | None = None) -> list[Cookie]:
+    def get_all(self, name: str | None = None) -> list[StoreCookie]:
         """All cookies (or those named ``name``)."""
-        merged = {c.name: c for c in self._state.request.cookies.get_all()}
+        merged = {
+            c.name: StoreCookie(c.name, c.value) for c in self._state.request.cookies.get_all()
+        }
         for cookie in self._pending().values():
             if cookie.value:
-                merged[cookie.name] = Cookie(cookie.name, cookie.value)
+                merged[cookie.name] = StoreCookie(cookie.name, cookie.value, cookie.path or "/")
             else:
                 merged.pop(cookie.name, None)
         return [c for c in merged.values() if name is None or c.name == name]
@@ -180,7 +205,7 @@ class RequestCookieStore:
         if not self._state.in_handler:
             raise RuntimeError("cookies() can only be set or deleted in a route handler")
 
-    def __iter__(self) -> Iterator[Cookie]:
+    def __iter__(self) -> Iterator[StoreCookie]:
         return iter(self.get_all())
 
     def __len__(self) -> int:
