@@ -37,7 +37,7 @@ from approute.cache.data import DataCache
 from approute.cache.entry import CacheEntry
 from approute.cache.handler import CacheHandler
 from approute.cache.revalidate import path_tags
-from approute.cache.route_entry import route_meta
+from approute.cache.route_entry import RouteMeta, route_meta
 from approute.cache.tags import collecting
 from approute.handlers.context import Params
 from approute.handlers.dispatch import dispatch
@@ -52,6 +52,8 @@ logger = logging.getLogger("approute")
 
 CACHE_HEADER: Final = b"x-approute-cache"
 _NEVER_STORED: Final = frozenset({204, 206})
+# Stored metas remembered as checked (see RouteCache._checked_meta).
+_CHECKED: Final = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +114,16 @@ class RouteCache:
     ``prerendered`` seeds a miss with the build's copy of that path.
     """
 
-    __slots__ = ("_clock", "_data", "_handler", "_max_entries", "_prerendered", "_recent", "_runs")
+    __slots__ = (
+        "_checked",
+        "_clock",
+        "_data",
+        "_handler",
+        "_max_entries",
+        "_prerendered",
+        "_recent",
+        "_runs",
+    )
 
     def __init__(
         self,
@@ -137,6 +148,7 @@ class RouteCache:
         # a dynamic param could otherwise add an entry for ever.
         self._max_entries = max_entries
         self._recent: dict[Path, OrderedDict[str, None]] = {}
+        self._checked: dict[str, tuple[object, RouteMeta]] = {}
 
     async def respond(
         self,
@@ -159,7 +171,7 @@ class RouteCache:
             entry = await self._seed(prerendered, key, path)
         now = self._clock()
         # A malformed entry (forged, another version's) is a miss: overwritten.
-        meta = route_meta(entry, key) if entry is not None else None
+        meta = self._checked_meta(entry, key) if entry is not None else None
         if entry is not None and meta is not None and not entry.is_expired(now):
             evicted = self._admit(route, key)
             if evicted is not None:
@@ -197,6 +209,19 @@ class RouteCache:
         finally:
             # after(): once the answer is out (or the client went away).
             self._after_in_background(route, rendered)
+
+    def _checked_meta(self, entry: CacheEntry, key: str) -> RouteMeta | None:
+        """``route_meta`` once per stored meta: a store in memory hands back
+        the same object on every HIT (and a stale copy shares it)."""
+        known = self._checked.get(key)
+        if known is not None and known[0] is entry.meta:
+            return known[1]
+        meta = route_meta(entry, key)
+        if meta is not None:
+            if len(self._checked) >= _CHECKED:
+                self._checked.clear()  # bounded: starts over when full
+            self._checked[key] = (entry.meta, meta)
+        return meta
 
     def _admit(self, route: RouteModule, key: str) -> str | None:
         """Note ``key`` as just used; past ``max_entries`` for its route, the

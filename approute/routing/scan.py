@@ -58,15 +58,23 @@ class RouteFile:
                 continue
             value = params.get(segment.value)
             if isinstance(value, str):
-                parts.append(quote(value, safe=SEGMENT_SAFE))
+                parts.append(_segment_text(value))
             elif isinstance(value, list | tuple):
-                parts.extend(quote(str(item), safe=SEGMENT_SAFE) for item in value)
+                parts.extend(_segment_text(str(item)) for item in value)
         path = "/" + "/".join(parts)
         if not trailing_slash:
             return path
         # The normaliser's form: "/" added, except after a file-like segment.
         normalized = normalize_path(path.encode("ascii"), trailing_slash=True)
         return normalized.redirect or normalized.path
+
+
+def _segment_text(value: str) -> str:
+    # Most params are plain words: no need for quote() (a cached route's
+    # key is built on every request).
+    if value.isascii() and value.isalnum():
+        return value
+    return quote(value, safe=SEGMENT_SAFE)
 
 
 def find_app_dir(root: Path) -> Path | None:
