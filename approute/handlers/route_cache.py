@@ -11,7 +11,7 @@
 A cached handler always sees an empty request (no headers, cookies or
 query): a copy served to everybody must not depend on one client. A
 response that sets a cookie, a 204 or a non-2xx status is never stored, and
-is sent without the cache headers (CVE-2025-49826, SPEC §6).
+is sent without the cache headers (CVE-2025-49826; docs/caching.md).
 
 Under ``approute start`` the paths ``approute build`` prerendered seed the
 cache: on a miss, the build's copy is stored and served (its age counts from
@@ -28,7 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Final, NamedTuple, Protocol
 
 from approute._scope import AfterTask, run_after_tasks
 from approute._types import Send
@@ -71,6 +71,17 @@ class _Rendered:
         tasks = list(self.after)
         self.after.clear()
         return tasks
+
+
+class _Job(NamedTuple):
+    """One render's inputs: the route at ``path`` (stored under ``key``)."""
+
+    key: str
+    path: str
+    route: RouteModule
+    params: Params
+    make_request: Callable[[], NextRequest]
+    dev: bool
 
 
 class PrerenderedEntries(Protocol):
@@ -165,6 +176,7 @@ class RouteCache:
         ``path`` (``RouteFile.path_for``): the key, whatever the request's
         own path was before rewrites."""
         key = route_key(route.pattern, path)
+        job = _Job(key, path, route, params, make_request, dev)
         entry = await self._handler.get(key)
         prerendered = self._prerendered
         if entry is None and prerendered is not None:
@@ -178,7 +190,7 @@ class RouteCache:
                 await self._handler.delete(evicted)
             stale = entry.is_stale(now)
             if stale:
-                self._regenerate_in_background(key, path, route, params, make_request, dev)
+                self._regenerate_in_background(job)
             await _send(
                 send,
                 meta.status,
@@ -189,12 +201,11 @@ class RouteCache:
                 head_only,
             )
             return
-        rendered = await self._render_once(key, path, route, params, make_request, dev)
+        rendered = await self._render_once(job)
         try:
-            if rendered.entry is not None:
-                evicted = self._admit(route, key)
-                if evicted is not None:
-                    await self._handler.delete(evicted)
+            evicted = self._admit(route, key) if rendered.entry is not None else None
+            if evicted is not None:
+                await self._handler.delete(evicted)
             await _send(
                 send,
                 rendered.status,
@@ -226,7 +237,7 @@ class RouteCache:
     def _admit(self, route: RouteModule, key: str) -> str | None:
         """Note ``key`` as just used; past ``max_entries`` for its route, the
         least recently used key, to delete (this process's view: each
-        instance bounds what it adds)."""
+        instance bounds what it adds). Not a coroutine: every HIT calls it."""
         recent = self._recent.get(route.file)
         if recent is None:
             recent = self._recent[route.file] = OrderedDict()
@@ -255,71 +266,40 @@ class RouteCache:
         """Render ``path`` as ``approute build`` does: the status, the entry
         the cache stored (None when the response may not be stored), and
         what the handler raised, if it did."""
-        key = route_key(route.pattern, path)
-        rendered = await self._render(key, path, route, params, lambda: request, False)
+        job = _Job(route_key(route.pattern, path), path, route, params, lambda: request, False)
+        rendered = await self._render(job)
         await run_after_tasks(route.where, rendered.take_after())
         return rendered.status, rendered.entry, rendered.error
 
-    async def _render_once(
-        self,
-        key: str,
-        path: str,
-        route: RouteModule,
-        params: Params,
-        make_request: Callable[[], NextRequest],
-        dev: bool,
-    ) -> _Rendered:
+    async def _render_once(self, job: _Job) -> _Rendered:
         """Run the handler, coalescing concurrent misses into one run."""
-        return await self._runs.run(
-            key, lambda: self._render(key, path, route, params, make_request, dev)
-        )
+        return await self._runs.run(job.key, lambda: self._render(job))
 
-    def _regenerate_in_background(
-        self,
-        key: str,
-        path: str,
-        route: RouteModule,
-        params: Params,
-        make_request: Callable[[], NextRequest],
-        dev: bool,
-    ) -> None:
-        if self._runs.running(key):
+    def _regenerate_in_background(self, job: _Job) -> None:
+        if self._runs.running(job.key):
             return  # one regeneration at a time (no stampede)
-        self._runs.in_background(self._regenerate(key, path, route, params, make_request, dev))
+        self._runs.in_background(self._regenerate(job))
 
-    async def _regenerate(
-        self,
-        key: str,
-        path: str,
-        route: RouteModule,
-        params: Params,
-        make_request: Callable[[], NextRequest],
-        dev: bool,
-    ) -> None:
-        rendered = await self._render_once(key, path, route, params, make_request, dev)
-        await run_after_tasks(route.where, rendered.take_after())
+    async def _regenerate(self, job: _Job) -> None:
+        rendered = await self._render_once(job)
+        await run_after_tasks(job.route.where, rendered.take_after())
 
     def _after_in_background(self, route: RouteModule, rendered: _Rendered) -> None:
         tasks = rendered.take_after()
         if tasks:
             self._runs.in_background(run_after_tasks(route.where, tasks))
 
-    async def _render(
-        self,
-        key: str,
-        path: str,
-        route: RouteModule,
-        params: Params,
-        make_request: Callable[[], NextRequest],
-        dev: bool,
-    ) -> _Rendered:
+    async def _render(self, job: _Job) -> _Rendered:
+        key, path, route = job.key, job.path, job.route
         started = self._clock()
         implicit = path_tags(path)
         # The entry carries the tags of every @cached/fetch call the handler
         # makes (Next.js collects fetch tags onto the prerender), and data
         # stored meanwhile gets the route's path tags (revalidate_path).
         with collecting(implicit) as collector:
-            answer = await dispatch(route, make_request(), params, dev=dev, cache=self._data)
+            answer = await dispatch(
+                route, job.make_request(), job.params, dev=job.dev, cache=self._data
+            )
             response = answer.response
             body = await response.bytes()  # a streamed body may still call fetch
         # What the handler left behind applies as for an uncached route:
