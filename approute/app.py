@@ -2,7 +2,12 @@
 
 ``create_app(root)`` finds ``app/`` (or ``src/app/``), scans and validates
 the route tree, loads every route module and reads its exports, and hands
-the frozen result to the ``Pipeline``. A request never touches the disk.
+the frozen result to the ``Pipeline``. A request never scans folders or
+imports project code: routes, the middleware, the config and the ``public/``
+file list are read here once. What a request may still read or write on disk is
+data: the body of a ``public/`` file, entries of the filesystem cache store
+(``.approute/cache``) and of the build output (``.approute/build``), the
+draft-mode secret (on first use), and uploads spooled to temporary files.
 """
 
 from __future__ import annotations

@@ -27,7 +27,8 @@ __all__ = [
 
 def header_pair(key: str, value: str) -> tuple[bytes, bytes] | None:
     """A config header as ASGI bytes, or None when a substituted request value
-    (a percent-decoded cookie or query capture) made it unsendable (HI-01)."""
+    (a percent-decoded cookie or query capture) holds CR, LF or NUL and would split
+    the response (tests/config/test_load.py)."""
     if any(char in value for char in "\r\n\0") or any(char in key for char in "\r\n\0 :"):
         return None
     try:

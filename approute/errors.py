@@ -9,7 +9,9 @@ ApprouteError
 │   │   ├── InvalidJSON      400, also a ValueError: ``await request.json()``
 │   │   └── InvalidForm      400, also a ValueError: ``await request.form_data()``
 │   ├── BodyTooLarge         413 (deliberately *not* a ValueError)
-│   └── HeadersTooLarge      431
+│   ├── HeadersTooLarge      431
+│   ├── BodyTimeout          408: the body stopped arriving (in approute.http.body)
+│   └── ClientDisconnected   499: the client left mid-body (in approute.http.body)
 └── NavigationSignal         raised by approute.navigation helpers
     ├── RedirectSignal       307 / 308 with a Location
     └── HTTPStatusSignal     bare 401 / 403 / 404

@@ -1,5 +1,5 @@
 """``fetch``: an HTTP call whose response can live in the data cache, as
-Next.js's extended ``fetch`` (SPEC §6).
+Next.js's extended ``fetch`` (docs/caching.md).
 
     from approute.fetch import fetch
 
@@ -291,7 +291,8 @@ async def fetch(
     store, revalidate, tags = _policy(url, method, cache, next)
     found = current_data_cache()
     if found is None:
-        # Middleware, scripts: a plain request (Next.js item 114).
+        # Middleware, scripts: a plain request (Next.js: fetch cache options have
+        # no effect in middleware; docs/middleware.md).
         async with httpx.AsyncClient(
             follow_redirects=True, timeout=_REQUEST_TIMEOUT, trust_env=False
         ) as client:

@@ -491,7 +491,8 @@ class Pipeline:
         except RequestError:
             raise
         except Exception as error:
-            # Fail closed (NX-10): a broken middleware never lets the route run.
+            # Fail closed (docs/middleware.md): a broken middleware never lets the
+            # route run.
             logger.error(
                 "%s: middleware raised %s: %s",
                 middleware.where,

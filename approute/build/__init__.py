@@ -1,4 +1,4 @@
-"""``approute build`` and serving from its output (SPEC §11).
+"""``approute build`` and serving from its output (docs/cli.md).
 
     from approute.build import app_from_build, build_project
 

@@ -1,4 +1,4 @@
-"""What a build depends on, and whether it changed since (SPEC §11).
+"""What a build depends on, and whether it changed since (docs/cli.md).
 
 The inputs are the files whose content decides what the app does: every
 ``*.py`` under ``app/`` (or ``src/app/``, private ``_lib/`` folders too: route

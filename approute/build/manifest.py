@@ -1,4 +1,4 @@
-"""The build manifest: ``.approute/build-manifest.json`` (SPEC §11).
+"""The build manifest: ``.approute/build-manifest.json`` (docs/cli.md).
 
     {"version": 1, "build_id": "…", "created_at": 1764097200.0,
      "inputs": {"app/api/route.py": "<sha256>", …},

@@ -1,6 +1,6 @@
 """Which paths a build prerenders, and prerendering them.
 
-As ``next build`` (Next.js items 96, 101, 216): every cached GET (segment
+As ``next build`` (docs/cli.md, "approute build"): every cached GET (segment
 ``dynamic = "force-static"``, ``revalidate = N`` or ``revalidate = False``)
 of a route without params is rendered once; a route with params is rendered
 for each entry of its ``generate_static_params()`` (sync or async; catch-all

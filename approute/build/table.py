@@ -1,5 +1,5 @@
 """The route table ``approute build`` and ``approute routes`` print, in
-``next build``'s shape (Next.js item 213)::
+``next build``'s shape (docs/cli.md)::
 
     Route (app)                 Revalidate  Expire
     ┌ ○ /api/hello

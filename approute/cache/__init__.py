@@ -1,5 +1,5 @@
 """Caching, as ``next/cache``: ``@cached``, ``revalidate_path`` and
-``revalidate_tag``, and the storage behind the route and data caches (SPEC §6).
+``revalidate_tag``, and the storage behind the route and data caches (docs/caching.md).
 
     from approute.cache import cached, revalidate_tag
 

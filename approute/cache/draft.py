@@ -1,6 +1,6 @@
 """The draft-mode secret: the value of the ``__prerender_bypass`` cookie.
 
-As Next.js (``draftMode()``, item 52), a request carrying the cookie with the
+As Next.js's ``draftMode()`` (docs/caching.md, "Draft mode"), a request carrying the cookie with the
 right value bypasses the route cache and the data cache. The value must be
 the same in every worker and every instance, or a draft session would work on
 one worker and not the next:

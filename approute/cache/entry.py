@@ -1,4 +1,5 @@
-"""A cached value and its on-the-wire framing (never pickle: SPEC §6, CA-06).
+"""A cached value and its on-the-wire framing: never pickle, so bytes in a shared
+store can be wrong but never run as code (tests/cache/test_handlers.py).
 
 Framing, the same on disk and in Redis::
 

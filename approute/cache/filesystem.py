@@ -1,4 +1,4 @@
-"""The default cache store: files under ``.approute/cache`` (SPEC §6).
+"""The default cache store: files under ``.approute/cache`` (docs/caching.md).
 
 Layout::
 

@@ -1,4 +1,4 @@
-"""The ``CacheHandler`` protocol every cache store implements (SPEC §6)."""
+"""The ``CacheHandler`` protocol every cache store implements (docs/caching.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A cache store in Redis, shared by every instance of an app (SPEC §6).
+"""A cache store in Redis, shared by every instance of an app (docs/caching.md).
 
 Keys live under ``prefix`` (``"approute:"`` when constructed directly; an
 app passes ``"<cache_prefix>:"`` from its config, by default derived from

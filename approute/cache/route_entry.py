@@ -9,7 +9,7 @@ A store is shared (files of the machine, one Redis for every instance), so
 an entry may have been written by another version, truncated by hand or
 forged: one whose meta is not exactly that shape is a miss (the route is
 rendered again and the entry overwritten) with one warning, never a 500
-(CA-06).
+(docs/security.md; tests/cache/test_route_entry.py).
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ logger = logging.getLogger("approute.cache")
 
 # RFC 9110 §5.6.2: field-name = token.
 _TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-# HI-01: CR, LF or NUL would split the response; above U+00FF is not latin-1.
+# uvicorn CVE-2020-7695: CR, LF or NUL would split the response; above U+00FF
+# is not latin-1.
 _BAD_VALUE: Final = re.compile(r"[\r\n\x00]|[^\x00-\xff]")
 
 

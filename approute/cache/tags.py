@@ -1,5 +1,5 @@
 """Cache tags: validating the ones users pass, and collecting the ones a
-cached computation reads, so that its own entry carries them (SPEC §6).
+cached computation reads, so that its own entry carries them (docs/caching.md).
 
 As Next.js, a route entry carries the tags of every ``@cached``/``fetch``
 call made while its response was computed, and a ``@cached`` entry the tags

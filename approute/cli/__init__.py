@@ -1,4 +1,4 @@
-"""The ``approute`` command: ``dev``, ``start``, ``routes``."""
+"""The ``approute`` command: ``dev``, ``build``, ``start``, ``routes`` (docs/cli.md)."""
 
 from __future__ import annotations
 

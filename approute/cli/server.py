@@ -66,7 +66,7 @@ def server_options(
         "loop": "auto",
         # Our own head guard answers 431 first; h11's limit would say 400.
         "h11_max_incomplete_event_size": 64 * 1024,
-        # request.url never comes from client headers (PY-06).
+        # request.url never comes from client headers (docs/security.md).
         "proxy_headers": False,
         "server_header": False,
         "log_config": None,  # the CLI passes LOG_CONFIG; tests keep pytest's logging

@@ -15,7 +15,8 @@ class RouteContext:
     ``params`` maps each dynamic segment to its percent-decoded value
     (``[id]`` → ``str``, ``[...path]`` → ``list[str]``; an optional catch-all
     that matched nothing is absent). ``RouteContext["/api/users/[id]"]`` is
-    accepted as an annotation; ``approute typegen`` makes it precise.
+    accepted as an annotation and means plain ``RouteContext``: there is no
+    ``approute typegen`` yet to make it precise (docs/route-handlers.md).
     """
 
     __slots__ = ("params",)

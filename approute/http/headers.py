@@ -13,11 +13,11 @@ from collections.abc import Iterable, Iterator, Mapping
 __all__ = ["Headers", "is_internal_header"]
 
 # CVE-2025-29927: these headers are approute's (and Next.js's) own signalling;
-# a client never gets to set them, and no response carries them (I3).
+# a client never gets to set them, and no response carries them (docs/security.md).
 _INTERNAL_PREFIXES = (b"x-middleware-", b"x-nextjs-", b"x-approute-")
 # RFC 9110 §5.6.2: field-name = token; tchar = "!" / "#" / ... / ALPHA / DIGIT.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-# HI-01 (uvicorn CVE-2020-7695): CR, LF or NUL in a value splits the response;
+# uvicorn CVE-2020-7695: CR, LF or NUL in a value splits the response;
 # a character above U+00FF cannot be sent at all (ASGI headers are latin-1 bytes).
 _BAD_VALUE = re.compile(r"[\r\n\x00]|[^\x00-\xff]")
 # Fetch "normalize": strip leading and trailing HTTP tab or space bytes.
@@ -63,7 +63,8 @@ def _check_value(name: str, value: str) -> str:
 def is_internal_header(name: bytes) -> bool:
     """Whether a lower-case header name is approute's/Next.js's own signalling.
 
-    Some proxies fold "_" into "-": ``x_middleware_subrequest`` counts too (NX-01).
+    Some proxies fold "_" into "-": ``x_middleware_subrequest`` counts too
+    (CVE-2025-29927).
     """
     return name.startswith(_INTERNAL_PREFIXES) or (
         b"_" in name and name.replace(b"_", b"-").startswith(_INTERNAL_PREFIXES)

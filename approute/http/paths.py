@@ -107,7 +107,7 @@ def _normalize_slow(
     text = raw_path.decode("ascii")
     if "%" in text:
         # Next.js answers a DecodeError with 400 (it 500s on some; approute
-        # always 400s, SPEC §13): check the whole path once, here.
+        # always 400s, docs/deviations.md): check the whole path once, here.
         _decode(text)
 
     # Next.js (normalizeRepeatedSlashes) redirects when the raw path holds a
@@ -162,9 +162,9 @@ def _normalize_slow(
 
 
 def _wants_slash(segments: list[str], has_slash: bool) -> bool:
-    # Next.js trailingSlash: true (nextjs-behaviours 150-151): anything under
-    # /.well-known/ is left as sent; a last segment with a dot is a file and
-    # loses its slash ("/gcc.git/" → "/gcc.git" under both settings).
+    # Next.js trailingSlash: true: anything under /.well-known/ is left as
+    # sent; a last segment with a dot is a file and loses its slash
+    # ("/gcc.git/" → "/gcc.git" under both settings; tests/http/test_paths.py).
     if not segments:
         return True  # the base path itself: /docs → /docs/
     if segments[0] == _WELL_KNOWN:
@@ -196,7 +196,7 @@ def _decode(text: str) -> str:
         decoded = unquote_to_bytes(text).decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("the request path does not decode to UTF-8") from None
-    # uvicorn's scope["path"] carries a decoded NUL through (security §8);
+    # uvicorn's scope["path"] carries a decoded NUL through (docs/security.md);
     # refused here so no file system call ever sees "embedded null byte".
     if "\x00" in decoded:
         raise BadRequest("the request path holds an encoded NUL")

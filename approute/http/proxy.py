@@ -2,13 +2,14 @@
 
 Used for ``NextResponse.rewrite("https://other/...")`` in middleware and for
 external ``rewrites()`` in the config. The destination only ever
-comes from code or config, never from request data. Rules (NX-14):
+comes from code or config, never from request data. Rules (docs/security.md,
+tests/http/test_proxy.py):
 hop-by-hop headers (and those the client names in ``Connection``) are
 dropped both ways; upstream redirects are relayed, never followed; bodies
 stream in both directions without buffering; an unreachable upstream is
 502, a slow one 504. Internal headers (``x-middleware-*``, ``x-nextjs-*``,
 ``x-approute-*`` but the public ``x-approute-cache``) in the upstream's
-answer are dropped: the client never sees them (I3), whatever the upstream.
+answer are dropped: the client never sees them, whatever the upstream.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ HOP_BY_HOP: Final = frozenset(
         "content-length",
     }
 )
-# The one approute header a response may carry (SPEC §6).
+# The one approute header a response may carry (docs/caching.md).
 _PUBLIC_HEADER: Final = b"x-approute-cache"
 
 

@@ -49,7 +49,7 @@ def _form_encode(text: str) -> str:
 
 
 def parse_query(query: str, max_params: int | None) -> list[tuple[str, str]]:
-    """WHATWG urlencoded parser: fields split on ``&`` only (PY-04: never ``;``)."""
+    """WHATWG urlencoded parser: fields split on ``&`` only (never ``;``: CVE-2021-23336)."""
     if not query:
         return []
     pieces = query.split("&")

@@ -21,8 +21,8 @@ from approute.http.headers import Headers
 
 __all__ = ["ResponseCookie", "ResponseCookies", "serialize_set_cookie"]
 
-# RFC 6265 §4.1.1 path-value: any CHAR except CTLs or ";" (HI-02; Next
-# writes Path= and Domain= unvalidated).
+# RFC 6265 §4.1.1 path-value: any CHAR except CTLs or ";" (attribute
+# injection; Next writes Path= and Domain= unvalidated).
 _BAD_ATTRIBUTE = re.compile(r"[\x00-\x1f\x7f;]")
 
 _SAME_SITE = frozenset({"lax", "strict", "none"})
@@ -85,7 +85,7 @@ def serialize_set_cookie(cookie: ResponseCookie) -> str:
         'a=x%3B%20y; Path=/; HttpOnly'
 
     Raises ``ValueError`` for a name that is not a token, a path or domain
-    with ``;`` or control characters, or an unknown option value (HI-02).
+    with ``;`` or control characters, or an unknown option value (tests/http/test_cookies.py).
     """
     check_cookie_name(cookie.name)
     if not isinstance(cookie.value, str):

@@ -27,7 +27,8 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _PATH_UNSAFE = re.compile(r'[\x00-\x20"#<>?^`{}\x7f-\U0010ffff]')
 # WHATWG fragment percent-encode set: C0 controls, space, " < > ` and > U+007E.
 _FRAGMENT_UNSAFE = re.compile(r'[\x00-\x20"<>`\x7f-\U0010ffff]')
-# These end up in Location headers (HI-01): refuse them rather than guess.
+# These end up in Location headers (uvicorn CVE-2020-7695, response splitting):
+# refuse them rather than guess.
 _CRLF_NUL = re.compile(r"[\r\n\x00]")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+\-.]*):")
 # WHATWG forbidden domain code points (plus ":" handled by the port split).

@@ -16,7 +16,8 @@ added to the query (below the destination's own values). Values are inserted
 as given (Next.js inserts the raw, still percent-encoded path values); only
 characters that cannot stand in a path (space, controls, ``?``, ``#``, ``\\``,
 non-ASCII …) are percent-encoded, so no value can add a query, a fragment or
-an authority. A hostname parameter must be a DNS label (NX-14).
+an authority. A hostname parameter must be a DNS label, so no value can move
+a rewrite to another host (tests/patterns/test_destination.py).
 """
 
 from __future__ import annotations
@@ -186,7 +187,7 @@ class Destination:
             # Next.js's normalizeRepeatedSlashes on redirect destinations.
             path = _REPEATED_SLASHES.sub("/", path.replace("\\", "/"))
         elif not self.external and path.startswith("//"):
-            path = "/" + path.lstrip("/")  # OR-01: never a protocol-relative URL
+            path = "/" + path.lstrip("/")  # never a protocol-relative URL (open redirect)
         if self.external:
             path = f"{self.origin}{self._build_host(params)}{self._port}{path}"
         return path, self._build_query(params, query)

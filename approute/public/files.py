@@ -6,7 +6,7 @@ serves only what it found (src: router-utils/filesystem.ts
 served until the next start. A request can only ever reach a file that the
 scan put in the dict: nothing derived from the URL is joined to a directory,
 so ``..``, ``%2e%2e``, ``%2f``, ``%5c`` and NUL bytes have nothing to escape
-from (security PY-01).
+from (tests/public/test_security.py).
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@
 ``Last-Modified``, a weak ``ETag``, ``Content-Type`` and ``Content-Length``;
 304 for a fresh conditional request, 412 for a failed ``If-Match`` /
 ``If-Unmodified-Since``, 206 for one byte range, 416 when no range fits, and
-405 with ``Allow: GET, HEAD`` for any other method (SPEC §8: Next.js says
-500). The body streams from disk in 64 KiB chunks read in a worker thread.
+405 with ``Allow: GET, HEAD`` for any other method (Next.js says 500; see
+docs/deviations.md). The body streams from disk in 64 KiB chunks read in a worker thread.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ _BYTES_RANGE: Final = re.compile(r" *bytes=")
 # JavaScript parseInt(), as range-parser uses it: leading blanks, a "+", digits.
 _INT: Final = re.compile(r"[ \t\n\r\f\v]*\+?([0-9]+)")
 # Longer digit runs are treated as "bigger than any file": int() of a huge
-# string is quadratic and capped (PY-02, Starlette CVE-2025-62727).
+# string is quadratic and capped (Starlette CVE-2025-62727).
 _MAX_DIGITS: Final = 18
 _HUGE: Final = 10**_MAX_DIGITS
 # The `fresh` package: a request Cache-Control: no-cache is never answered 304.
@@ -200,7 +200,7 @@ def _tag_matches(value: str, etag: str) -> bool:
 
 def _http_date(value: str | None) -> int | None:
     """Seconds since the epoch, or None for a missing or unparsable date
-    (BI-26: garbage is ignored, never an error)."""
+    (garbage is ignored, never an error: tests/public/test_security.py)."""
     if not value:
         return None
     try:
@@ -261,7 +261,7 @@ def _select_range(value: str, size: int) -> tuple[int, int] | Literal["unsatisfi
     ``"unsatisfiable"`` when no range fits the file (416).
 
     Each part is parsed in one pass, so 5000 ranges or 100-digit numbers cost
-    microseconds (PY-02, BI-25).
+    microseconds (Starlette CVE-2025-62727; tests/public/test_security.py).
     """
     if _BYTES_RANGE.match(value) is None:
         return None

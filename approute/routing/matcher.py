@@ -8,7 +8,8 @@ to the next less specific choice when a branch cannot complete (Next.js
 matches segment by segment the same way). Every node sits at a fixed depth,
 so each is visited at most once per lookup and a catch-all takes the rest of
 the path in one step: the cost depends on the path, not on the number of
-routes, and never explodes (BI-09: a 10 000-segment path).
+routes, and never explodes, even on a 10 000-segment path
+(tests/routing/test_table_scale.py).
 """
 
 from __future__ import annotations

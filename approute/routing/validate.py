@@ -3,7 +3,7 @@
 The checks follow Next.js's ``sorted-routes.ts`` (``UrlNode``): every route
 is inserted in a tree where all dynamic children of a folder share one node,
 which is why ``/x/[id]/a`` and ``/x/[slug]/b`` conflict although their URLs
-never overlap (nextjs-behaviours 13). Each message starts with Next.js's text
+never overlap (tests/routing/test_validate_routes.py). Each message starts with Next.js's text
 (so it can be searched for) and goes on with the files and the fix.
 """
 
@@ -68,7 +68,7 @@ def _check_same_url(routes: Sequence[RouteFile]) -> list[RouteFile]:
         if len(same) == 2 and kinds == {"route", "page"}:
             route = next(r for r in same if r.kind == "route")
             page = next(r for r in same if r.kind == "page")
-            # Next.js 16's message (nextjs-behaviours 3): every URL is served
+            # Next.js 16's message: every URL is served
             # by one file, which takes all methods.
             raise ProjectError(
                 f"Conflicting route and page at {route.pattern}: route at "
