@@ -6,17 +6,16 @@ every split, so matching costs segments to the power of the number of
 repeating parameters (path-to-regexp's shape, Next.js's too): a 16 KiB path
 can hold the event loop for minutes. When every part of such a pattern is
 whole segments (``/literal``, ``/:x``, ``/:x?``, ``/:x*``, ``/:x+``), this
-matcher walks the segments instead, remembering the states that failed, so
-each (part, segment) pair is tried once: linear in the path. It tries the
-choices in the regex's own order (a parameter present before absent, a
-repeat taking more segments before fewer), so its first match, and so its
-params, are the regex's.
+matcher fills a table instead: for each part and segment, whether the rest
+can match from there (one backward pass, linear in the path), then reads the
+regex's first match off it, taking the choices in the regex's own order (a
+parameter present before absent, a repeat taking more segments before
+fewer), so its params are the regex's.
 """
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -24,8 +23,6 @@ __all__ = ["Part", "SegmentMatcher"]
 
 _ASCII_LOWER: Final = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
-# (part, segment index, inside a repeat that took at least one segment)
-_State = tuple[int, int, bool]
 _Params = dict[str, str | list[str]]
 
 
@@ -57,72 +54,85 @@ class SegmentMatcher:
             return None
         segments = path.split("/")[1:] if path else []
         compared = segments if self._case_sensitive else [_fold(s) for s in segments]
-        found = self._search(compared)
-        return None if found is None else self._params(found, segments)
+        table = self._table(compared)
+        if not table[0][0][0]:
+            return None
+        return self._walk(table, compared, segments)
 
-    def _search(self, segments: list[str]) -> list[_State] | None:
-        """The states of the first match, depth first; a state that failed
-        once is never entered again."""
-        failed: set[_State] = set()
-        start: _State = (0, 0, False)
-        stack: list[tuple[_State, Iterator[_State]]] = [(start, self._next(start, segments))]
-        while stack:
-            state, choices = stack[-1]
-            following = next(choices, None)
-            if following is None:
-                failed.add(state)
-                stack.pop()
-                continue
-            if following in failed:
-                continue
-            if following[0] == len(self._parts):
-                if self._ends(following[1], segments):
-                    return [entry for entry, _ in stack] + [following]
-                failed.add(following)
-                continue
-            stack.append((following, self._next(following, segments)))
-        return None
-
-    def _ends(self, index: int, segments: list[str]) -> bool:
-        # The regex's "/?\Z": every segment used, or one trailing "/" left.
-        left = len(segments) - index
-        return left == 0 or (not self._strict and left == 1 and segments[index] == "")
-
-    def _next(self, state: _State, segments: list[str]) -> Iterator[_State]:
-        """The states after ``state``, in the order the regex tries them."""
-        index, at, inside = state
-        part = self._parts[index]
-        has_segment = at < len(segments) and segments[at] != ""
-        if part.segments:
-            end = at + len(part.segments)
-            if tuple(segments[at:end]) == part.segments:
-                yield (index + 1, end, False)
-            return
-        if part.modifier in ("*", "+"):
-            if has_segment:
-                yield (index, at + 1, True)  # greedy: one more segment first
-            if inside or part.modifier == "*":
-                yield (index + 1, at, False)
-            return
-        if has_segment:
-            yield (index + 1, at + 1, False)
-        if part.modifier == "?":
-            yield (index + 1, at, False)
-
-    def _params(self, states: list[_State], segments: list[str]) -> _Params:
-        params: _Params = {}
-        started: dict[int, int] = {}
-        for (index, at, inside), (after, to, now_inside) in itertools.pairwise(states):
+    def _table(self, segments: list[str]) -> list[tuple[list[bool], list[bool]]]:
+        """For each part ``i`` and segment ``j``: whether parts ``i…`` can
+        match segments ``j…``, from outside part ``i`` and (for a repeat)
+        from inside it after at least one segment. Filled backwards, each
+        cell from cells already known: one pass, no backtracking."""
+        count = len(segments)
+        filled = [segment != "" for segment in segments] + [False]
+        last = len(segments) - 1
+        ends = [False] * (count + 1)
+        ends[count] = True
+        if not self._strict and count and segments[last] == "":
+            ends[last] = True  # the regex's optional trailing "/"
+        table: list[tuple[list[bool], list[bool]]] = [([False], [False])] * len(self._parts)
+        after = ends  # parts i+1… from segment j
+        for index in range(len(self._parts) - 1, -1, -1):
             part = self._parts[index]
+            outside = [False] * (count + 1)
+            inside = [False] * (count + 2)
             if part.segments:
-                continue
-            if part.modifier in ("*", "+"):
-                if now_inside and not inside:
-                    started[index] = at
-                elif inside and not now_inside:
-                    params[part.name] = segments[started[index] : at]
-            elif after == index + 1 and to == at + 1:
+                width = len(part.segments)
+                for at in range(count - width + 1):
+                    if after[at + width] and tuple(segments[at : at + width]) == part.segments:
+                        outside[at] = True
+            elif part.modifier in ("*", "+"):
+                optional = part.modifier == "*"
+                for at in range(count, -1, -1):
+                    more = filled[at] and inside[at + 1]
+                    inside[at] = more or after[at]
+                    outside[at] = more or (optional and after[at])
+            else:
+                optional = part.modifier == "?"
+                for at in range(count + 1):
+                    one = filled[at] and at < count and after[at + 1]
+                    outside[at] = one or (optional and after[at])
+            table[index] = (outside, inside)
+            after = outside
+        return table
+
+    def _walk(
+        self,
+        table: list[tuple[list[bool], list[bool]]],
+        compared: list[str],
+        segments: list[str],
+    ) -> _Params:
+        """The regex's first match, read off the table: at each part the
+        choices in the regex's order (present before absent, more segments
+        before fewer), taking the first that can still end in a match."""
+        params: _Params = {}
+        at = 0
+        count = len(self._parts)
+
+        def can(index: int, position: int) -> bool:
+            if index == count:
+                left = len(compared) - position
+                return left == 0 or (not self._strict and left == 1 and compared[position] == "")
+            return table[index][0][position]
+
+        for index, part in enumerate(self._parts):
+            filled = at < len(compared) and compared[at] != ""
+            if part.segments:
+                at += len(part.segments)
+            elif part.modifier in ("*", "+"):
+                inside = table[index][1]
+                if filled and inside[at + 1]:
+                    start = at
+                    at += 1
+                    # Greedy: one more segment while a match can still follow
+                    # (where it cannot, inside[at] holds: leaving can match).
+                    while at < len(compared) and compared[at] != "" and inside[at + 1]:
+                        at += 1
+                    params[part.name] = segments[start:at]
+            elif filled and can(index + 1, at + 1):
                 params[part.name] = segments[at]
+                at += 1
         return params
 
 
