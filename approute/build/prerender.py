@@ -23,7 +23,6 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
-from urllib.parse import quote
 
 from approute.app import App
 from approute.cache.entry import CacheEntry
@@ -43,9 +42,6 @@ __all__ = ["PlannedRoute", "PrerenderOutcome", "Progress", "plan_routes", "prere
 
 logger = logging.getLogger("approute")
 
-# RFC 3986 pchar minus "%" and "/": a param value stays one segment, encoded
-# the way the router's canonical static segments are.
-_SAFE: Final = "!$&'()*+,;=:@-._~"
 # Next.js prerenders at this origin (export/routes/app-route.ts).
 _SERVER: Final = ("localhost", 3000)
 
@@ -86,24 +82,14 @@ def _line(func: Callable[..., Any]) -> str:
     return f":{code.co_firstlineno}" if code is not None else ""
 
 
-def _canonical(parts: list[str], app: App) -> str:
-    """The path a request for ``parts`` reaches the route cache with."""
-    normalized = normalize_path(
-        ("/" + "/".join(parts)).encode("ascii"),
-        trailing_slash=app.options.config.trailing_slash,
-    )
-    return normalized.redirect or normalized.path
-
-
 def _path_for(route: RouteFile, given: object, app: App, where: str) -> str:
-    """The canonical path of one ``generate_static_params()`` entry."""
+    """The canonical path of one ``generate_static_params()`` entry (checked
+    here; written by the route's own ``path_for``)."""
     if not isinstance(given, Mapping):
         raise ProjectError(f"{where}: generate_static_params() entries are dicts; got {given!r}")
-    parts: list[str] = []
     for segment in route.segments:
         name = segment.value
         if segment.kind is SegmentKind.STATIC:
-            parts.append(name)
             continue
         value = given.get(name)
         if segment.kind is SegmentKind.DYNAMIC:
@@ -112,7 +98,6 @@ def _path_for(route: RouteFile, given: object, app: App, where: str) -> str:
                     f"{where}: generate_static_params() entry {dict(given)!r}: "
                     f"{name!r} must be a non-empty string"
                 )
-            parts.append(quote(value, safe=_SAFE))
             continue
         if value is None and segment.kind is SegmentKind.OPTIONAL_CATCH_ALL:
             continue
@@ -123,15 +108,15 @@ def _path_for(route: RouteFile, given: object, app: App, where: str) -> str:
                 f"{where}: generate_static_params() entry {dict(given)!r}: "
                 f"{name!r} must be a list of non-empty strings"
             )
-        if not value:
-            if segment.kind is SegmentKind.CATCH_ALL:
-                raise ProjectError(
-                    f"{where}: generate_static_params() entry {dict(given)!r}: "
-                    f"{name!r} of a [...{name}] route needs at least one segment"
-                )
-            continue
-        parts.extend(quote(item, safe=_SAFE) for item in value)
-    return _canonical(parts, app)
+        if not value and segment.kind is SegmentKind.CATCH_ALL:
+            raise ProjectError(
+                f"{where}: generate_static_params() entry {dict(given)!r}: "
+                f"{name!r} of a [...{name}] route needs at least one segment"
+            )
+    # What a request for it normalises to (dot segments resolved).
+    path = route.path_for(given).encode("ascii")
+    normalized = normalize_path(path, trailing_slash=app.options.config.trailing_slash)
+    return normalized.redirect or normalized.path
 
 
 async def _listed_paths(
@@ -153,6 +138,7 @@ async def _listed_paths(
     if isinstance(result, str | bytes | Mapping) or not hasattr(result, "__iter__"):
         raise ProjectError(f"{where}: generate_static_params() must return a list of dicts")
     seen: dict[str, Params] = {}
+    trailing_slash = app.options.config.trailing_slash
     for given in result:
         path = _path_for(route, given, app, where)
         # The params the router decodes from the path (what a request gets);
@@ -168,7 +154,6 @@ async def _listed_paths(
             )
             continue
         # Stored under the path a request's params give (the route cache key).
-        trailing_slash = app.options.config.trailing_slash
         seen.setdefault(route.path_for(match.params, trailing_slash=trailing_slash), match.params)
     return tuple(seen.items())
 
