@@ -26,7 +26,7 @@ from approute.config.rules import (
     compile_rewrite_rules,
 )
 from approute.errors import ProjectError
-from approute.http.body import parse_size
+from approute.http.body import BodyPace, parse_size
 from approute.project.loader import load_module
 
 __all__ = ["CONFIG_FILE", "KNOWN_KEYS", "ProjectConfig", "load_config"]
@@ -52,6 +52,8 @@ KNOWN_KEYS: Final = (
 _REWRITE_STAGES: Final = ("before_files", "after_files", "fallback")
 _SEGMENT: Final = re.compile(r"[A-Za-z0-9._~-]+")
 # No spaces, control or glob characters (* ? [ ]): a Redis key namespace.
+# The body pace's defaults (approute.http.body), written once.
+_PACE: Final = BodyPace()
 _CACHE_PREFIX: Final = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 
@@ -70,11 +72,11 @@ class ProjectConfig:
     # Seconds one prerender may take at `approute build` (Next.js's default).
     static_page_generation_timeout: float = 60.0
     # A request body: at most this many seconds without a byte, this many
-    # in all, and at least this many bytes a second once 5 s have passed
+    # in all, and at least this many bytes a second after the grace period
     # (docs/security.md: a body trickled in must not hold a connection).
-    body_timeout: float | None = 30.0
-    body_deadline: float | None = 300.0
-    body_min_rate: float | None = 240.0
+    body_timeout: float | None = _PACE.idle
+    body_deadline: float | None = _PACE.deadline
+    body_min_rate: float | None = _PACE.min_rate
     # Seconds `approute start` lets open responses finish after SIGTERM.
     shutdown_timeout: float = 10.0
     # Entries one route keeps in the route cache (least recently used go).
