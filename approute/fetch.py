@@ -40,6 +40,7 @@ import orjson
 
 from approute.cache.data import Computed, DataCache, ReadMode, current_data_cache
 from approute.cache.entry import CacheEntry
+from approute.cache.route_entry import stored_headers_problem
 from approute.cache.tags import current_collector, valid_tags
 from approute.errors import ResponseTooLarge
 from approute.http.content_encoding import ACCEPT_ENCODING, ContentDecoder
@@ -243,15 +244,11 @@ def _from_entry(entry: CacheEntry) -> FetchResponse | None:
         or not isinstance(status, int)
         or not 100 <= status <= 599
         or not isinstance(url, str)
-        or not isinstance(headers, list)
     ):
         return None
-    if not all(isinstance(pair, list) and len(pair) == 2 for pair in headers):
+    if stored_headers_problem(headers) is not None:
         return None
-    try:
-        pairs = Headers([(name, value) for name, value in headers])
-    except (TypeError, ValueError):  # not valid header names and values
-        return None
+    pairs = Headers([(name, value) for name, value in meta["headers"]])
     return FetchResponse(status, pairs, entry.value, url, redirected=bool(meta.get("redirected")))
 
 

@@ -34,8 +34,6 @@ _SIZE = 16 * 1024
 
 # (module, name) -> what the code calls on client-controlled text.
 REQUEST_DATA: dict[tuple[str, str], tuple[str, ...]] = {
-    ("approute.cache.route_entry", "_BAD_VALUE"): ("search",),
-    ("approute.cache.route_entry", "_TOKEN"): ("fullmatch",),
     ("approute.http.cookies", "_BAD_ESCAPE"): ("search",),
     ("approute.http.cookies", "_ESCAPE_RUN"): ("sub",),
     ("approute.http.cookies", "_PAIR_SEPARATOR"): ("split",),

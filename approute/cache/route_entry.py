@@ -15,21 +15,14 @@ rendered again and the entry overwritten) with one warning, never a 500
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
-from typing import Final
 
 from approute.cache.entry import CacheEntry
+from approute.http.headers import header_problem
 
-__all__ = ["RouteMeta", "route_meta"]
+__all__ = ["RouteMeta", "route_meta", "stored_headers_problem"]
 
 logger = logging.getLogger("approute.cache")
-
-# RFC 9110 §5.6.2: field-name = token.
-_TOKEN: Final = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
-# uvicorn CVE-2020-7695: CR, LF or NUL would split the response; above U+00FF
-# is not latin-1.
-_BAD_VALUE: Final = re.compile(r"[\r\n\x00]|[^\x00-\xff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +41,12 @@ def _problem(meta: dict[str, object]) -> str | None:
     # 3xx/4xx/5xx placed in a shared store would be served to everybody.
     if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 299:
         return f"status is {status!r:.40}, not an int from 200 to 299"
-    headers = meta.get("headers")
+    return stored_headers_problem(meta.get("headers"))
+
+
+def stored_headers_problem(headers: object) -> str | None:
+    """What is wrong with stored ``[[name, value], …]`` headers (route and
+    ``fetch`` entries alike); None when each pair can be sent."""
     if not isinstance(headers, list):
         return "headers is not a list"
     for pair in headers:
@@ -59,11 +57,9 @@ def _problem(meta: dict[str, object]) -> str | None:
             and isinstance(pair[1], str)
         ):
             return f"header {pair!r:.60} is not a [name, value] pair of strings"
-        name, value = pair
-        if _TOKEN.fullmatch(name) is None:
-            return f"header name {name!r:.60} is not a token"
-        if _BAD_VALUE.search(value) is not None:
-            return f"header {name!r:.60} has CR, LF, NUL or a non-latin-1 character"
+        problem = header_problem(pair[0], pair[1])
+        if problem is not None:
+            return problem
     return None
 
 

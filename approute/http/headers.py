@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
-__all__ = ["Headers", "is_internal_header"]
+__all__ = ["Headers", "header_problem", "is_internal_header"]
 
 # CVE-2025-29927: these headers are approute's (and Next.js's) own signalling;
 # a client never gets to set them, and no response carries them (docs/security.md).
@@ -58,6 +58,17 @@ def _check_value(name: str, value: str) -> str:
             f"header {name!r}: value contains CR, LF, NUL or a character above U+00FF: {value!r}"
         )
     return value
+
+
+def header_problem(name: str, value: str) -> str | None:
+    """Why ``name: value`` cannot be sent as it is (not a token, CR/LF/NUL
+    or above U+00FF in the value); None when it can. For stored headers,
+    checked without raising."""
+    if _TOKEN.fullmatch(name) is None:
+        return f"header name {name!r:.60} is not a token"
+    if _BAD_VALUE.search(value) is not None:
+        return f"header {name!r:.60} has CR, LF, NUL or a non-latin-1 character"
+    return None
 
 
 def is_internal_header(name: bytes) -> bool:
