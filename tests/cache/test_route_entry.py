@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import struct
-import textwrap
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from approute.app import create_app
 from approute.cache.entry import CacheEntry, decode
 from approute.cache.route_entry import RouteMeta, route_meta
 from tests.cache.conftest import RedisServer
+from tests.cache.test_route_cache_instances import COUNTED
 from tests.support.servers import run_server
 
 _GOOD_HEADERS = [["content-type", "application/json"]]
@@ -76,21 +76,6 @@ def test_route_meta_of_a_stored_entry(meta: dict[str, Any], expected: RouteMeta)
 
 
 # -- through a real server ----------------------------------------------------
-
-ROUTE = textwrap.dedent(
-    """
-    from pathlib import Path
-    from approute import NextResponse
-
-    dynamic = "force-static"
-    LOG = Path(__file__).parents[3] / "calls.log"
-
-    def GET(request):
-        with LOG.open("a") as log:
-            log.write("x\\n")
-        return NextResponse.json({"calls": len(LOG.read_text().splitlines())})
-    """
-)
 
 
 def _with_meta(data: bytes, meta: dict[str, Any]) -> bytes:
@@ -154,7 +139,7 @@ def test_malformed_stored_entry_is_rendered_again(
     root = tmp_path / "site"
     route = root / "app" / "api" / name / "route.py"
     route.parent.mkdir(parents=True)
-    route.write_text(ROUTE)
+    route.write_text(COUNTED)
     (root / "approute.config.py").write_text(store.config)
     with run_server(create_app(root), "httptools") as server:
         url = f"{server.url}/api/{name}"
