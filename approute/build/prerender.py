@@ -18,11 +18,9 @@ cookie, or is a 204/206) stays on demand, as at runtime.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
 
 from approute.app import App
 from approute.cache.entry import CacheEntry
@@ -31,19 +29,15 @@ from approute.errors import ProjectError
 from approute.handlers.context import Params
 from approute.handlers.module import RouteModule
 from approute.handlers.route_cache import RouteCache
-from approute.http.body import BodyChannel
+from approute.handlers.static_params import static_params, static_params_where
 from approute.http.paths import normalize_path, split_segments
-from approute.http.request import NextRequest
-from approute.http.static_request import StaticRequest
+from approute.http.static_request import static_request
 from approute.routing.scan import RouteFile
 from approute.routing.segments import SegmentKind
 
 __all__ = ["PlannedRoute", "PrerenderOutcome", "Progress", "plan_routes", "prerender", "route_url"]
 
 logger = logging.getLogger("approute")
-
-# Next.js prerenders at this origin (export/routes/app-route.ts).
-_SERVER: Final = ("localhost", 3000)
 
 Progress = Callable[[int, int, str], None]
 """``progress(done, total, path)``: called before each prerender and once at the end."""
@@ -75,11 +69,6 @@ def route_url(route: RouteFile) -> str:
     them (``%5Fx`` → ``_x``), params as ``[id]``."""
     parts = [s.value if s.kind is SegmentKind.STATIC else s.folder for s in route.segments]
     return "/" + "/".join(parts)
-
-
-def _line(func: Callable[..., Any]) -> str:
-    code = getattr(func, "__code__", None)
-    return f":{code.co_firstlineno}" if code is not None else ""
 
 
 def _path_for(route: RouteFile, given: object, app: App, where: str) -> str:
@@ -122,24 +111,11 @@ def _path_for(route: RouteFile, given: object, app: App, where: str) -> str:
 async def _listed_paths(
     route: RouteFile, module: RouteModule, app: App
 ) -> tuple[tuple[str, Params], ...]:
-    generate = module.segment.generate_static_params
-    if generate is None:
-        return ()
-    where = f"{module.where}{_line(generate)}"
-    try:
-        result = generate()
-        if inspect.isawaitable(result):
-            result = await result
-    except Exception as error:
-        logger.error("%s: generate_static_params() raised", where, exc_info=error)
-        raise ProjectError(
-            f"{where}: generate_static_params() raised {type(error).__name__}: {error}"
-        ) from None
-    if isinstance(result, str | bytes | Mapping) or not hasattr(result, "__iter__"):
-        raise ProjectError(f"{where}: generate_static_params() must return a list of dicts")
+    entries = await static_params(module)
+    where = static_params_where(module)
     seen: dict[str, Params] = {}
     trailing_slash = app.options.config.trailing_slash
-    for given in result:
+    for given in entries:
         path = _path_for(route, given, app, where)
         # The params the router decodes from the path (what a request gets);
         # a path a more specific route serves is that route's, not ours.
@@ -165,7 +141,7 @@ async def plan_routes(app: App) -> list[PlannedRoute]:
     for route in app.table.routes:
         module = app.modules[route.file]
         url = route_url(route)
-        cached = module.segment.cached and "GET" in module.handlers
+        cached = module.cached_get
         dynamic = app.table.is_dynamic(route)
         listed = dynamic and cached and module.segment.generate_static_params is not None
         if not cached:
@@ -177,45 +153,6 @@ async def plan_routes(app: App) -> list[PlannedRoute]:
         planned.append(PlannedRoute(route, module, url, cached, dynamic, listed, paths))
     planned.sort(key=lambda item: item.url)
     return planned
-
-
-async def _receive() -> dict[str, Any]:
-    return {"type": "http.request", "body": b"", "more_body": False}
-
-
-def _static_request(path: str, app: App, *, strict: bool) -> NextRequest:
-    """The empty GET a cached handler sees (no headers, cookies or query);
-    ``strict`` (``dynamic = "error"``): reading them raises."""
-    base = app.options.config.base_path
-    url_path = (base if path == "/" else base + path) if base else path
-    scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "server": _SERVER,
-        "client": None,
-        "path": url_path,
-        "raw_path": url_path.encode("ascii"),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [],
-    }
-    channel = BodyChannel(_receive, has_body=False, content_length=None, pace=None)
-    kind = StaticRequest if strict else NextRequest
-    # The scope is the URL served (under base_path); the handler's URL has no
-    # base_path, as RequestCycle.static_request: Next.js's force-static
-    # `/docs/x` reads `url` and `nextUrl.href` as `http://localhost:3000/x`.
-    return kind.from_asgi(
-        scope,
-        channel,
-        path=path,
-        query="",
-        raw_headers=[],
-        limits=app.options.limits,
-        add_forwarded=False,
-    )
 
 
 async def prerender(
@@ -236,7 +173,9 @@ async def prerender(
             if progress is not None:
                 progress(done, total, path)
             strict = item.module.segment.forbids_request_data
-            request = _static_request(path, app, strict=strict)
+            request = static_request(
+                path, app.options.limits, strict=strict, base_path=app.options.config.base_path
+            )
             try:
                 async with asyncio.timeout(limit):
                     status, entry, error = await cache.prerender(item.module, params, path, request)

@@ -17,7 +17,9 @@ from typing import Any, Final, Literal
 from approute.errors import ProjectError
 from approute.http.cookies import parse_cookie_header
 from approute.http.headers import Headers
+from approute.http.paths import normalize_path
 from approute.http.search_params import SearchParams
+from approute.http.targets import ExternalURL, InternalPath, RewriteTarget
 from approute.patterns import (
     CompiledConditions,
     Destination,
@@ -144,10 +146,12 @@ class RewriteRule:
     source: _Source
     destination: Destination
 
-    def target(self, params: Params, query: str) -> tuple[str, str]:
-        """``(path or absolute URL, query)`` for a match."""
+    def target(self, params: Params, query: str) -> RewriteTarget:
+        """Where a match goes: a canonical path of this app, or another origin."""
         url, search = self.destination.build(params, SearchParams(query))
-        return url, search.to_string()
+        if self.destination.external:
+            return ExternalURL(url, search.to_string())
+        return InternalPath(normalize_path(url.encode("latin-1")).path, search.to_string())
 
 
 def _mapping(item: Any, where: str, allowed: frozenset[str]) -> Mapping[str, Any]:

@@ -33,7 +33,8 @@ _HTML = "text/html; charset=utf-8"
 
 
 class Dispatch:
-    """The outcome of one dispatch: the response, and what to do around it."""
+    """The outcome of one dispatch: the response, and the request state the
+    handler left (applied by ``handlers.render``)."""
 
     __slots__ = ("error", "head_only", "response", "state")
 
@@ -156,7 +157,4 @@ async def dispatch(
     finally:
         state.in_handler = False
         request_state.reset(token)
-    if state.cookie_headers is not None:
-        for line in state.cookie_headers.get_set_cookie():
-            response.headers.append("set-cookie", line)
     return Dispatch(response, state, head_only, failure)

@@ -48,6 +48,12 @@ class RouteModule:
     allow: str
     module: ModuleType
     segment: SegmentConfig = field(default_factory=SegmentConfig)
+    # The one "cacheable GET" decision: the segment config caches it and the
+    # module exports GET. The router, the app and the build all read this.
+    cached_get: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cached_get", self.segment.cached and "GET" in self.handlers)
 
     @property
     def methods(self) -> frozenset[str]:

@@ -26,7 +26,6 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, NamedTuple, Protocol
 
@@ -40,8 +39,8 @@ from approute.cache.revalidate import path_tags
 from approute.cache.route_entry import RouteMeta, route_meta
 from approute.cache.tags import collecting
 from approute.handlers.context import Params
-from approute.handlers.dispatch import dispatch
 from approute.handlers.module import RouteModule
+from approute.handlers.render import Rendered, render_route
 from approute.handlers.segment import cache_control_for
 from approute.http.request import NextRequest
 from approute.http.response import Response
@@ -56,21 +55,19 @@ _NEVER_STORED: Final = frozenset({204, 206})
 _CHECKED: Final = 4096
 
 
-@dataclass(frozen=True, slots=True)
-class _Rendered:
+class _Rendered(NamedTuple):
+    """One render as the cache keeps it: the body read, maybe stored."""
+
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
     entry: CacheEntry | None  # what was stored; None when it may not be
-    error: Exception | None = None  # what the handler raised, if it did
-    # The handler's after() work: run once per handler run, by whoever
+    # The handler run: its error, and its after() work, run once by whoever
     # takes it (the request that sent the response, or the regeneration).
-    after: list[AfterTask] = field(default_factory=list)
+    run: Rendered
 
     def take_after(self) -> list[AfterTask]:
-        tasks = list(self.after)
-        self.after.clear()
-        return tasks
+        return self.run.take_after()
 
 
 class _Job(NamedTuple):
@@ -269,7 +266,7 @@ class RouteCache:
         job = _Job(route_key(route.pattern, path), path, route, params, lambda: request, False)
         rendered = await self._render(job)
         await run_after_tasks(route.where, rendered.take_after())
-        return rendered.status, rendered.entry, rendered.error
+        return rendered.status, rendered.entry, rendered.run.error
 
     async def _render_once(self, job: _Job) -> _Rendered:
         """Run the handler, coalescing concurrent misses into one run."""
@@ -297,16 +294,11 @@ class RouteCache:
         # makes (Next.js collects fetch tags onto the prerender), and data
         # stored meanwhile gets the route's path tags (revalidate_path).
         with collecting(implicit) as collector:
-            answer = await dispatch(
-                route, job.make_request(), job.params, dev=job.dev, cache=self._data
+            rendered = await render_route(
+                route, job.make_request(), job.params, dev=job.dev, data=self._data
             )
-            response = answer.response
+            response = rendered.response
             body = await response.bytes()  # a streamed body may still call fetch
-        # What the handler left behind applies as for an uncached route:
-        # its revalidations now, its after() work once the answer is out.
-        state = answer.state
-        if state is not None and state.revalidations and self._data is not None:
-            await self._data.revalidate(state.revalidations)
         headers = [pair for pair in response.raw_headers() if pair[0] != b"content-length"]
         storable = (
             200 <= response.status < 300
@@ -340,8 +332,7 @@ class RouteCache:
                 path,
                 response.status,
             )
-        after = list(state.after) if state is not None else []
-        return _Rendered(response.status, headers, body, entry, answer.error, after)
+        return _Rendered(response.status, headers, body, entry, rendered)
 
     async def close(self) -> None:
         """Wait for background regenerations, then close the storage (unless

@@ -1,4 +1,5 @@
-"""``StaticRequest``: the request a ``dynamic = "error"`` handler gets.
+"""The empty request a cached handler sees, and ``StaticRequest``: the one
+a ``dynamic = "error"`` handler gets.
 
 Like ``force-static`` it is empty (no headers, cookies or query), and
 reading any of that request data raises :class:`~approute.errors.DynamicUsageError`
@@ -12,17 +13,22 @@ params stay readable.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar, Final, NoReturn
 
+from approute._types import Message, Scope
 from approute.errors import DynamicUsageError
+from approute.http.body import BodyChannel
 from approute.http.cookies import RequestCookies
 from approute.http.forms import FormData
 from approute.http.headers import Headers
-from approute.http.request import NextRequest
+from approute.http.request import NextRequest, RequestLimits
 from approute.http.search_params import SearchParams
 from approute.http.url import NextURL
 
-__all__ = ["StaticRequest"]
+__all__ = ["StaticRequest", "static_request"]
+
+# Next.js prerenders at this origin (its export of app routes).
+_PRERENDER_SERVER: Final = ("localhost", 3000)
 
 
 def _used(what: str) -> NoReturn:
@@ -97,3 +103,59 @@ class StaticRequest(NextRequest):
 
     def __repr__(self) -> str:
         return f"<StaticRequest {self.method} {self.next_url.pathname}>"
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+def _prerender_scope(path: str, base_path: str) -> Scope:
+    """A GET for ``path`` under ``base_path`` at Next.js's prerender origin."""
+    url_path = (base_path if path == "/" else base_path + path) if base_path else path
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "server": _PRERENDER_SERVER,
+        "client": None,
+        "path": url_path,
+        "raw_path": url_path.encode("ascii"),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [],
+    }
+
+
+def static_request(
+    path: str,
+    limits: RequestLimits,
+    *,
+    strict: bool,
+    served: tuple[Scope, BodyChannel] | None = None,
+    base_path: str = "",
+) -> NextRequest:
+    """The empty request a cached handler sees at the route's own ``path``:
+    no headers, cookies or query (Next.js force-static); ``strict``
+    (``dynamic = "error"``): reading them raises.
+
+    ``served`` is the request being answered (a route-cache miss); without
+    it (a build's prerender) a GET at ``http://localhost:3000`` under
+    ``base_path``. Either way the handler's URL has no base path: Next.js's
+    force-static ``/docs/x?q=1`` reads ``url`` and ``next_url.href`` as
+    ``http://host/x``.
+    """
+    if served is None:
+        channel = BodyChannel(_no_body, has_body=False, content_length=None, pace=None)
+        served = (_prerender_scope(path, base_path), channel)
+    kind = StaticRequest if strict else NextRequest
+    return kind.from_asgi(
+        served[0],
+        served[1],
+        path=path,
+        query="",
+        raw_headers=[],
+        limits=limits,
+        add_forwarded=False,
+    )

@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 
 from approute._types import Message
 from approute.app import App, create_app
-from approute.cycle import strip_base_path
 from approute.errors import BadRequest
 from approute.http.paths import normalize_path, split_segments
 from approute.middleware.matcher import compile_matcher
+from approute.pipeline.cycle import strip_base_path
 from approute.routing.table import RouteTable
 from tests.support.routes import route_file
 

@@ -1,6 +1,6 @@
-"""One request on its way through the pipeline, and the small pieces of
-per-request work the pipeline does on it (header pass, base path, after
-tasks). The order itself lives only in ``pipeline.py``."""
+"""One request on its way through the stages: its path (changed by a
+middleware rewrite), query, headers, body channel, the requests built for
+it and the ``after()`` work it collected."""
 
 from __future__ import annotations
 
@@ -12,29 +12,10 @@ from approute._scope import AfterTask
 from approute._types import Scope, Send
 from approute.config.rules import RequestFacts
 from approute.http.body import BodyChannel
-from approute.http.headers import is_internal_header
 from approute.http.request import NextRequest, RequestLimits
-from approute.http.static_request import StaticRequest
+from approute.http.static_request import static_request
 
-__all__ = [
-    "HeadFacts",
-    "RequestCycle",
-    "header_pair",
-    "is_internal_header",
-    "strip_base_path",
-]
-
-
-def header_pair(key: str, value: str) -> tuple[bytes, bytes] | None:
-    """A config header as ASGI bytes, or None when a substituted request value
-    (a percent-decoded cookie or query capture) holds CR, LF or NUL and would split
-    the response (tests/config/test_load.py)."""
-    if any(char in value for char in "\r\n\0") or any(char in key for char in "\r\n\0 :"):
-        return None
-    try:
-        return key.lower().encode("latin-1"), value.encode("latin-1")
-    except UnicodeEncodeError:
-        return None
+__all__ = ["RequestCycle", "strip_base_path"]
 
 
 def strip_base_path(path: str, base_path: str) -> str | None:
@@ -48,20 +29,8 @@ def strip_base_path(path: str, base_path: str) -> str | None:
     return None
 
 
-class HeadFacts:
-    """What one pass over the request headers found."""
-
-    __slots__ = ("chunked", "content_length", "gzip", "raw")
-
-    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
-        self.raw = raw
-        self.content_length: int | None = None
-        self.chunked = False
-        self.gzip = False
-
-
 class RequestCycle:
-    """One request on its way through the pipeline."""
+    """One request on its way through the stages."""
 
     __slots__ = (
         "_facts",
@@ -75,7 +44,6 @@ class RequestCycle:
         "head_only",
         "outside_base_path",
         "path",
-        "proxy_query",
         "query",
         "raw_headers",
         "requests",
@@ -113,7 +81,6 @@ class RequestCycle:
         self.after: list[AfterTask | Awaitable[Any]] = []
         self.requests: list[NextRequest] = []
         self.reusable_request: NextRequest | None = None
-        self.proxy_query = ""
         self.done = False
         self.cancelled_by_disconnect = False
         self._facts: RequestFacts | None = None
@@ -157,22 +124,9 @@ class RequestCycle:
     def static_request(
         self, limits: RequestLimits, path: str, *, strict: bool = False
     ) -> NextRequest:
-        """The empty request a cached handler sees at the route's own ``path``:
-        no headers, cookies or query (Next.js force-static); ``strict``
-        (``dynamic = "error"``): reading them raises."""
-        kind = StaticRequest if strict else NextRequest
-        # No base_path in its URL either, as build/prerender._static_request:
-        # Next.js's force-static `/docs/x?q=1` reads `url` and `nextUrl.href`
-        # as `http://host/x` (its app-routes e2e suite with basePath '/docs').
-        request = kind.from_asgi(
-            self.scope,
-            self.channel,
-            path=path,
-            query="",
-            raw_headers=[],
-            limits=limits,
-            add_forwarded=False,
-        )
+        """The empty request a cached handler sees at the route's own ``path``
+        (``http.static_request``), closed with the cycle."""
+        request = static_request(path, limits, strict=strict, served=(self.scope, self.channel))
         self.requests.append(request)
         return request
 

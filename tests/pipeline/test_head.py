@@ -29,4 +29,4 @@ def test_the_path_memo_is_bounded(make_project: ProjectFactory) -> None:
     client = TestClient(app)
     for i in range(5000):
         assert client.get(f"/a/{i}").text == f"/a/{i}"
-    assert len(app.pipeline._canonical) <= 4096
+    assert len(app.pipeline._head._canonical) <= 4096
