@@ -17,7 +17,8 @@ from approute.patterns.destination import (
     substitute,
 )
 from approute.patterns.jsregex import translate
-from approute.patterns.path import Key, PathPattern, compile_path
+from approute.patterns.path import PathPattern, compile_path
+from approute.patterns.tokens import Key
 
 __all__ = [
     "CompiledConditions",

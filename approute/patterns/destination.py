@@ -29,7 +29,8 @@ from dataclasses import dataclass
 from approute.errors import BadRequest, ProjectError
 from approute.http.search_params import SearchParams
 from approute.patterns.conditions import CompiledConditions
-from approute.patterns.path import Key, PathPattern, _Group, _Param, _parse, _Token
+from approute.patterns.path import PathPattern
+from approute.patterns.tokens import Key, _Group, _Param, _parse, _Token
 
 __all__ = ["Destination", "check_template", "compile_destination", "substitute"]
 
