@@ -7,10 +7,11 @@ and no flags, so this translates the non-Unicode (Annex B) dialect:
     '(?P<ver>[0-9]+)\\\\.x\\\\Z'
 
 ``\\d``, ``\\w``, ``\\s`` and ``\\b`` keep their JavaScript (ASCII) meaning, ``.``
-does not match line terminators, ``$`` is the end of the input, ``[]`` matches
-nothing and ``[^]`` anything. Syntax Python would read differently is
-refused: ``\\u{...}`` and ``\\p{...}`` (they need the ``u`` flag, which Next.js
-never sets), legacy octal escapes, and anything that does not compile.
+does not match line terminators (:mod:`approute.patterns.jschars` spells
+these out), ``$`` is the end of the input, ``[]`` matches nothing and ``[^]``
+anything. Syntax Python would read differently is refused: ``\\u{...}`` and
+``\\p{...}`` (they need the ``u`` flag, which Next.js never sets), legacy
+octal escapes, and anything that does not compile.
 Variable-width lookbehind, fine in JavaScript, is refused by Python's ``re``.
 """
 
@@ -19,31 +20,17 @@ from __future__ import annotations
 import re
 
 from approute.errors import ProjectError
+from approute.patterns.jschars import (
+    _BOUNDARY,
+    _DOT,
+    _NOT_BOUNDARY,
+    _as_item,
+    _char,
+    _set_class,
+)
 
 __all__ = ["translate"]
 
-# JavaScript's WhiteSpace and LineTerminator code points (what \s matches).
-_JS_SPACE_RANGES: tuple[tuple[int, int], ...] = (
-    (0x09, 0x0D),
-    (0x20, 0x20),
-    (0xA0, 0xA0),
-    (0x1680, 0x1680),
-    (0x2000, 0x200A),
-    (0x2028, 0x2029),
-    (0x202F, 0x202F),
-    (0x205F, 0x205F),
-    (0x3000, 0x3000),
-    (0xFEFF, 0xFEFF),
-)
-_DIGIT_RANGES = ((0x30, 0x39),)
-_WORD_RANGES = ((0x30, 0x39), (0x41, 0x5A), (0x5F, 0x5F), (0x61, 0x7A))
-_CLASS_ESCAPES = {"d": _DIGIT_RANGES, "w": _WORD_RANGES, "s": _JS_SPACE_RANGES}
-_MAX_CODE_POINT = 0x10FFFF
-
-_WORD = "[0-9A-Z_a-z]"
-_BOUNDARY = f"(?:(?<={_WORD})(?!{_WORD})|(?<!{_WORD})(?={_WORD}))"
-_NOT_BOUNDARY = f"(?:(?<={_WORD})(?={_WORD})|(?<!{_WORD})(?!{_WORD}))"
-_DOT = "[^\\n\\r\\u2028\\u2029]"
 _CONTROL_ESCAPES = {"t": 0x09, "n": 0x0A, "v": 0x0B, "f": 0x0C, "r": 0x0D}
 _QUANTIFIER = re.compile(r"\{([0-9]+)(,([0-9]*))?\}")
 _HEX2 = re.compile(r"[0-9A-Fa-f]{2}")
@@ -51,42 +38,6 @@ _HEX4 = re.compile(r"[0-9A-Fa-f]{4}")
 _GROUP_NAME = re.compile(r"<([^>]*)>")
 # Characters Python's re treats specially outside a class.
 _PY_SPECIAL = frozenset(".^$*+?{}[]\\|()#&~- \t\n\r\v\f")
-
-
-def _char(code: int) -> str:
-    """One code point as a Python ``re`` literal, safe in and out of classes."""
-    ch = chr(code)
-    if ch.isascii() and ch.isalnum():
-        return ch
-    if 0x20 <= code <= 0x7E:
-        return "\\" + ch  # re: a backslash before ASCII punctuation is a literal
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def _ranges(ranges: tuple[tuple[int, int], ...]) -> str:
-    return "".join(_char(a) if a == b else f"{_char(a)}-{_char(b)}" for a, b in ranges)
-
-
-def _complement(ranges: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
-    out: list[tuple[int, int]] = []
-    start = 0
-    for a, b in ranges:
-        if a > start:
-            out.append((start, a - 1))
-        start = b + 1
-    if start <= _MAX_CODE_POINT:
-        out.append((start, _MAX_CODE_POINT))
-    return tuple(out)
-
-
-def _set_class(letter: str) -> str:
-    """``\\d``/``\\D``/... as the ranges to put inside ``[...]``."""
-    ranges = _CLASS_ESCAPES[letter.lower()]
-    return _ranges(_complement(ranges) if letter.isupper() else ranges)
 
 
 class _Translator:
@@ -388,10 +339,6 @@ class _Translator:
         if letter == "-":
             return ord("-")
         return self._character_escape(letter, at, in_class=True)
-
-
-def _as_item(atom: int | str) -> str:
-    return _char(atom) if isinstance(atom, int) else atom
 
 
 def _translate(js: str, where: str, *, groups: bool) -> str:
