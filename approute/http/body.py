@@ -9,24 +9,25 @@ run a little while. ``receive`` is never called before the handler reads:
 that makes uvicorn send ``100 Continue``, which must not happen for a body
 refused by its ``Content-Length`` (413 first).
 
-A body must keep coming (:class:`BodyPace`): a pause of ``idle`` seconds, a
-whole body slower than ``deadline`` seconds, or fewer than ``min_rate``
-bytes a second on average once ``grace`` seconds have passed, each end it
-with 408. Restarting one idle timer per byte let a client hold a connection
+A body must keep coming (:class:`~approute.http.body_limits.BodyPace`): a
+pause of ``idle`` seconds, a whole body slower than ``deadline`` seconds, or
+fewer than ``min_rate`` bytes a second on average once ``grace`` seconds
+have passed, each end it with 408. Restarting one idle timer per byte let a client hold a connection
 for ever with a byte every 20 seconds.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import deque
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 
 from approute._types import Receive
 from approute.errors import BodyTooLarge, RequestError
+from approute.http.body_limits import BodyPace, parse_size
 
+# BodyPace and parse_size live in body_limits; app.py and config/load.py
+# import them from here.
 __all__ = [
     "WATCH_DELAY",
     "BodyChannel",
@@ -44,9 +45,6 @@ _MAX_QUEUED_CHUNKS = 16
 # How long a body-less request runs before its disconnect watch starts.
 WATCH_DELAY = 0.25
 
-_UNITS = {"b": 1, "kb": 1024, "mb": 1024**2, "gb": 1024**3}
-_SIZE = re.compile(r"(?P<number>\d+(?:\.\d+)?)\s*(?P<unit>b|kb|mb|gb)?")
-
 
 class ClientDisconnected(RequestError):
     """The client went away while its body was being read."""
@@ -58,51 +56,6 @@ class BodyTimeout(RequestError):
     """408: the client stopped sending its body."""
 
     status = 408
-
-
-@dataclass(frozen=True, slots=True)
-class BodyPace:
-    """How fast a request body must arrive; None switches a rule off.
-
-    ``idle``: most seconds without a byte; ``deadline``: most seconds for
-    the whole body; ``min_rate``: fewest bytes a second, on average since
-    the first read, enforced once ``grace`` seconds have passed (a client
-    may start slowly).
-    """
-
-    idle: float | None = 30.0
-    deadline: float | None = 300.0
-    min_rate: float | None = 240.0
-    grace: float = 5.0
-
-    def due(self, started: float, progress: float, received: int) -> float | None:
-        """When (loop time) a body read since ``started``, last seen at
-        ``progress`` with ``received`` bytes so far, is late; None: never."""
-        due: float | None = None
-        if self.idle is not None:
-            due = progress + self.idle
-        if self.deadline is not None:
-            end = started + self.deadline
-            due = end if due is None else min(due, end)
-        if self.min_rate is not None:
-            # The average stays >= min_rate until received / min_rate seconds.
-            end = started + max(self.grace, received / self.min_rate)
-            due = end if due is None else min(due, end)
-        return due
-
-
-def parse_size(value: int | str, *, where: str = "body_size_limit") -> int:
-    """Bytes from an int or a string like ``"512kb"``, ``"4mb"``, ``"1gb"``."""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"{where} must be bytes (int) or a size like '4mb'")
-    if isinstance(value, int):
-        if value < 0:
-            raise ValueError(f"{where} must not be negative; got {value}")
-        return value
-    match = _SIZE.fullmatch(value.strip().lower())
-    if match is None:
-        raise ValueError(f"{where}: cannot read {value!r}; write e.g. '512kb' or '4mb'")
-    return int(float(match["number"]) * _UNITS[match["unit"] or "b"])
 
 
 class BodyChannel:

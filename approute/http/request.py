@@ -15,7 +15,8 @@ import orjson
 
 from approute._types import Message, Scope
 from approute.errors import InvalidJSON
-from approute.http.body import BodyChannel, BodyPace
+from approute.http.body import BodyChannel
+from approute.http.body_limits import BodyPace
 from approute.http.cookies import RequestCookies
 from approute.http.forms import FormData, FormLimits, parse_form
 from approute.http.headers import Headers
