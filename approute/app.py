@@ -1,6 +1,7 @@
 """Build everything at startup; the ASGI callable.
 
-``create_app(root)`` finds ``app/`` (or ``src/app/``), scans and validates
+``create_app(root)`` resolves the project's layout (``project.layout``: ``app/``
+or ``src/app/``, the middleware file, ``.approute/``), scans and validates
 the route tree, loads every route module and reads its exports, and hands
 the frozen result to the ``Pipeline``. A request never scans folders or
 imports project code: routes, the middleware, the config and the ``public/``
@@ -14,14 +15,16 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import EllipsisType
 
 from approute._types import Receive, Scope, Send
 from approute.cache.data import DataCache
+from approute.cache.draft import DraftSecret
 from approute.cache.select import cache_handler_from_config, redis_prefix_for
-from approute.config.load import load_config
+from approute.config.load import ProjectConfig, load_config
 from approute.errors import ProjectError
 from approute.handlers.module import RouteModule, read_route_module
 from approute.handlers.route_cache import PrerenderedEntries, RouteCache
@@ -30,42 +33,39 @@ from approute.http.forms import FormLimits
 from approute.http.request import RequestLimits
 from approute.middleware.module import MiddlewareModule, read_middleware_module
 from approute.pipeline import Pipeline, PipelineOptions, send_server_error
-from approute.project.layout import find_middleware_file
-from approute.project.loader import add_root_to_path, load_module, relative_name
+from approute.project.layout import ProjectLayout
+from approute.project.loader import add_root_to_path, load_module
 from approute.public import PublicFiles
-from approute.routing.scan import find_app_dir, scan_app
+from approute.routing.scan import scan_app
 from approute.routing.table import RouteTable
 
-__all__ = ["App", "ErrorApp", "create_app"]
+__all__ = ["App", "ErrorApp", "LoadedProject", "create_app"]
 
 logger = logging.getLogger("approute")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedProject:
+    """What ``create_app`` read from the project, frozen: the narrow view
+    ``approute build`` plans and prerenders from."""
+
+    layout: ProjectLayout
+    table: RouteTable
+    modules: Mapping[Path, RouteModule]
+    config: ProjectConfig
+    limits: RequestLimits
+    middleware: MiddlewareModule | None
 
 
 class App:
     """An approute project as an ASGI application."""
 
-    __slots__ = ("data_cache", "middleware", "modules", "options", "pipeline", "root", "table")
+    __slots__ = ("data_cache", "pipeline", "project")
 
-    def __init__(
-        self,
-        root: Path,
-        table: RouteTable,
-        modules: dict[Path, RouteModule],
-        options: PipelineOptions,
-        middleware: MiddlewareModule | None = None,
-        public: PublicFiles | None = None,
-        route_cache: RouteCache | None = None,
-        data_cache: DataCache | None = None,
-    ) -> None:
-        self.root = root
-        self.table = table
-        self.modules = modules
-        self.options = options
-        self.middleware = middleware
+    def __init__(self, project: LoadedProject, pipeline: Pipeline, data_cache: DataCache) -> None:
+        self.project = project
+        self.pipeline = pipeline
         self.data_cache = data_cache  # approute build prerenders with it
-        self.pipeline = Pipeline(
-            table, modules, options, middleware, public, route_cache, data_cache
-        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -80,6 +80,11 @@ class App:
         elif kind == "websocket":
             # Route handlers do not take WebSocket upgrades (Next.js 16): 403.
             await send({"type": "websocket.close", "code": 1008})
+
+    async def close(self) -> None:
+        """Wait for background work and close the caches and the proxy client
+        (what the lifespan shutdown does; the build calls it when done)."""
+        await self.pipeline.drain()
 
 
 async def _lifespan(receive: Receive, send: Send, pipeline: Pipeline | None) -> None:
@@ -130,7 +135,7 @@ def _limits(body_size_limit: int | str) -> RequestLimits:
 
 
 def create_app(
-    root: str | os.PathLike[str] = ".",
+    root: str | os.PathLike[str] | ProjectLayout = ".",
     *,
     dev: bool = False,
     body_size_limit: int | str | None = None,
@@ -140,7 +145,8 @@ def create_app(
     build_id: str | None = None,
     prerendered: PrerenderedEntries | None = None,
 ) -> App:
-    """Load the project at ``root`` into an ASGI app.
+    """Load the project at ``root`` (a folder, or its resolved layout) into
+    an ASGI app.
 
     ``body_size_limit``, ``body_timeout``, ``body_deadline`` and
     ``body_min_rate`` override the config file's (``...``: the file's;
@@ -150,35 +156,29 @@ def create_app(
     misses seeded with the prerendered copies. Raises ``ProjectError``
     (naming file and line) when the project is wrong.
     """
-    root_path = Path(root).resolve()
-    if not root_path.is_dir():
-        raise ProjectError(f"{root_path}: no such project folder")
+    layout = root if isinstance(root, ProjectLayout) else ProjectLayout.find(root)
+    root_path = layout.root
     add_root_to_path(root_path)
-    app_dir = find_app_dir(root_path)
-    if app_dir is None:
-        raise ProjectError(f"{root_path}: no app/ or src/app/ folder; create app/route.py to start")
-    routes = scan_app(app_dir)
+    routes = scan_app(layout.app_dir)
     table = RouteTable(routes)
     modules: dict[Path, RouteModule] = {}
     for route in routes:
-        where = relative_name(route.file, root_path)
         modules[route.file] = read_route_module(
             load_module(route.file, root_path),
             file=route.file,
-            where=where,
+            where=layout.where(route.file),
             pattern=route.pattern,
             kind=route.kind,
         )
     middleware = None
-    middleware_file = find_middleware_file(root_path, app_dir)
-    if middleware_file is not None:
+    if layout.middleware_file is not None:
         middleware = read_middleware_module(
-            load_module(middleware_file, root_path),
-            file=middleware_file,
-            where=relative_name(middleware_file, root_path),
+            load_module(layout.middleware_file, root_path),
+            file=layout.middleware_file,
+            where=layout.where(layout.middleware_file),
         )
-    public = PublicFiles.scan(root_path / "public")
-    _check_public_conflicts(public, table, root_path)
+    public = PublicFiles.scan(layout.public_dir)
+    _check_public_conflicts(public, table, layout)
     config = load_config(root_path)
     limit = config.body_size_limit if body_size_limit is None else body_size_limit
     pace = BodyPace(
@@ -193,12 +193,12 @@ def create_app(
     # demand but keeps the data cache (fetch, @cached).
     handler = cache_handler_from_config(
         config.cache_handler,
-        cache_dir=root_path / ".approute" / "cache",
+        cache_dir=layout.cache_dir,
         redis_prefix=redis_prefix_for(root_path, config.cache_prefix),
     )
-    data_cache = DataCache(handler, root=root_path, dev=dev)
+    data_cache = DataCache(handler, draft=DraftSecret(layout.draft_secret_file), dev=dev)
     route_cache = None
-    if not dev and any(module.segment.cached for module in modules.values()):
+    if not dev and any(module.cached_get for module in modules.values()):
         route_cache = RouteCache(
             handler,
             build_id=build_id,
@@ -206,10 +206,12 @@ def create_app(
             data=data_cache,
             max_entries=config.route_cache_max_entries,
         )
-    return App(root_path, table, modules, options, middleware, public, route_cache, data_cache)
+    pipeline = Pipeline(table, modules, options, middleware, public, route_cache, data_cache)
+    project = LoadedProject(layout, table, modules, config, limits, middleware)
+    return App(project, pipeline, data_cache)
 
 
-def _check_public_conflicts(public: PublicFiles, table: RouteTable, root: Path) -> None:
+def _check_public_conflicts(public: PublicFiles, table: RouteTable, layout: ProjectLayout) -> None:
     """A public file and a route at the same path is an error (Next.js)."""
     if not len(public):
         return
@@ -219,5 +221,5 @@ def _check_public_conflicts(public: PublicFiles, table: RouteTable, root: Path) 
             file = public.lookup(clash[0])
             raise ProjectError(
                 f"A conflicting public file and page file was found for path {clash[0]}: "
-                f"{file.display if file else clash[0]} and {relative_name(route.file, root)}"
+                f"{file.display if file else clash[0]} and {layout.where(route.file)}"
             )

@@ -18,23 +18,17 @@ import secrets
 import shutil
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Final, TextIO
 
 from approute.app import App, create_app
 from approute.build.inputs import hash_inputs
-from approute.build.manifest import (
-    BUILDS_DIR,
-    OUTPUT_DIR,
-    BuildManifest,
-    is_build_id,
-    write_manifest,
-)
+from approute.build.manifest import BuildManifest, is_build_id, write_manifest
 from approute.build.prerender import PlannedRoute, PrerenderOutcome, plan_routes, prerender
 from approute.build.progress import ProgressBar
 from approute.build.table import Glyph, RouteRow, format_table
 from approute.cache.entry import CacheEntry, encode
 from approute.errors import ProjectError
+from approute.project.layout import OUTPUT_DIR, ProjectLayout
 
 __all__ = ["BUILD_ID_ENV", "build_project", "route_rows", "routes_table"]
 
@@ -58,10 +52,12 @@ def _entry_name(path: str) -> str:
     return hashlib.sha256(path.encode("utf-8", "surrogatepass")).hexdigest() + ".entry"
 
 
-def _write_entries(root: Path, build_id: str, entries: dict[str, CacheEntry]) -> dict[str, str]:
+def _write_entries(
+    layout: ProjectLayout, build_id: str, entries: dict[str, CacheEntry]
+) -> dict[str, str]:
     """Write the entries into ``.approute/build/<build_id>/`` (filled under a
     temporary name, then moved into place); the manifest's file map."""
-    builds = root / OUTPUT_DIR / BUILDS_DIR
+    builds = layout.builds_dir
     builds.mkdir(parents=True, exist_ok=True)
     staging = builds / f".tmp-{secrets.token_hex(6)}"
     staging.mkdir()
@@ -80,9 +76,9 @@ def _write_entries(root: Path, build_id: str, entries: dict[str, CacheEntry]) ->
     return files
 
 
-def _prune(root: Path, keep: str) -> None:
+def _prune(layout: ProjectLayout, keep: str) -> None:
     """Remove older builds' entries (and leftovers of crashed builds)."""
-    builds = root / OUTPUT_DIR / BUILDS_DIR
+    builds = layout.builds_dir
     with contextlib.suppress(FileNotFoundError):
         for folder in builds.iterdir():
             if folder.name != keep:
@@ -110,25 +106,25 @@ def route_rows(plan: Sequence[PlannedRoute], outcome: PrerenderOutcome | None) -
 
 
 def _middleware_name(app: App) -> str | None:
-    return app.middleware.file.name if app.middleware is not None else None
+    middleware = app.project.layout.middleware_file
+    return middleware.name if middleware is not None else None
 
 
-async def _prerender_and_write(
-    app: App, root: Path, inputs: dict[str, str], out: TextIO, tty: bool
-) -> None:
+async def _prerender_and_write(app: App, inputs: dict[str, str], out: TextIO, tty: bool) -> None:
     try:
         plan = await plan_routes(app)
         total = sum(len(item.paths) for item in plan)
         progress = ProgressBar(out, tty=tty) if total else None
         outcome = await prerender(app, plan, progress)
     finally:
-        await app.pipeline.drain()
+        await app.close()
     for path, why in outcome.on_demand.items():
         out.write(f"  ! {path} is rendered on demand: its GET {why}\n")
     build_id = _build_id()
-    files = _write_entries(root, build_id, outcome.entries)
-    write_manifest(root, BuildManifest(build_id, time.time(), inputs, files))
-    _prune(root, build_id)
+    layout = app.project.layout
+    files = _write_entries(layout, build_id, outcome.entries)
+    write_manifest(layout, BuildManifest(build_id, time.time(), inputs, files))
+    _prune(layout, build_id)
     out.write(f"✓ Build output written to {OUTPUT_DIR}/ (build id {build_id})\n\n")
     rows = route_rows(plan, outcome)
     out.write(format_table(rows, middleware=_middleware_name(app)) + "\n")
@@ -139,15 +135,14 @@ def build_project(root: str | os.PathLike[str], *, out: TextIO, tty: bool = Fals
     under ``root/.approute/``, the route table on ``out``. A mistake in the
     project or a failing prerender is a ``ProjectError``; the previous build
     output is then left as it was."""
-    root_path = Path(root).resolve()
-    if not root_path.is_dir():
-        raise ProjectError(f"{root_path}: no such project folder")
-    inputs = hash_inputs(root_path)
-    app = create_app(root_path)
-    out.write(f"approute build: {root_path}\n")
-    out.write(f"✓ Loaded {len(app.modules)} route module{'s' if len(app.modules) != 1 else ''}\n")
+    layout = ProjectLayout.find(root)
+    inputs = hash_inputs(layout)  # before loading: an edit meanwhile makes the build stale
+    app = create_app(layout)
+    count = len(app.project.modules)
+    out.write(f"approute build: {layout.root}\n")
+    out.write(f"✓ Loaded {count} route module{'s' if count != 1 else ''}\n")
     out.flush()
-    asyncio.run(_prerender_and_write(app, root_path, inputs, out, tty))
+    asyncio.run(_prerender_and_write(app, inputs, out, tty))
 
 
 def routes_table(root: str | os.PathLike[str]) -> str:
@@ -160,7 +155,7 @@ def routes_table(root: str | os.PathLike[str]) -> str:
         try:
             return await plan_routes(app)
         finally:
-            await app.pipeline.drain()
+            await app.close()
 
     rows = route_rows(asyncio.run(plan()), None)
     return format_table(rows, middleware=_middleware_name(app), methods=True)

@@ -14,8 +14,7 @@ import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from approute.config.load import CONFIG_FILE
-from approute.project.layout import MIDDLEWARE_NAMES
+from approute.project.layout import ProjectLayout
 
 __all__ = ["first_change", "hash_inputs", "input_files"]
 
@@ -36,30 +35,26 @@ def _python_files(folder: Path) -> Iterator[Path]:
                 yield Path(current, name)
 
 
-def input_files(root: Path) -> list[Path]:
-    """The build inputs of the project at ``root``, sorted."""
-    found: list[Path] = []
-    for app_dir in (root / "app", root / "src" / "app"):
-        if app_dir.is_dir():
-            found.extend(_python_files(app_dir))
-    for folder in (root, root / "src"):
-        found.extend(folder / name for name in MIDDLEWARE_NAMES if (folder / name).is_file())
-    config = root / CONFIG_FILE
-    if config.is_file():
-        found.append(config)
+def input_files(layout: ProjectLayout) -> list[Path]:
+    """The build inputs of the project, sorted."""
+    found = list(_python_files(layout.app_dir))
+    if layout.middleware_file is not None:
+        found.append(layout.middleware_file)
+    if layout.config_file.is_file():
+        found.append(layout.config_file)
     return sorted(found)
 
 
-def hash_inputs(root: Path) -> dict[str, str]:
+def hash_inputs(layout: ProjectLayout) -> dict[str, str]:
     """``{"app/api/route.py": sha256 hex, ...}`` for every input, by path
-    relative to ``root`` (``/``-separated)."""
+    relative to the project root (``/``-separated)."""
     hashes: dict[str, str] = {}
-    for file in input_files(root):
+    for file in input_files(layout):
         try:
             digest = hashlib.sha256(file.read_bytes()).hexdigest()
         except OSError:
             continue  # removed while we looked: absent, as it soon will be
-        hashes[file.relative_to(root).as_posix()] = digest
+        hashes[layout.where(file)] = digest
     return hashes
 
 

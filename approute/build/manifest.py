@@ -25,11 +25,9 @@ from typing import Any, Final
 import orjson
 
 from approute.errors import ProjectError
+from approute.project.layout import ProjectLayout
 
 __all__ = [
-    "BUILDS_DIR",
-    "MANIFEST_FILE",
-    "OUTPUT_DIR",
     "BuildManifest",
     "atomic_write",
     "is_build_id",
@@ -37,9 +35,6 @@ __all__ = [
     "write_manifest",
 ]
 
-OUTPUT_DIR: Final = ".approute"
-MANIFEST_FILE: Final = "build-manifest.json"
-BUILDS_DIR: Final = "build"
 _VERSION: Final = 1
 # A build id names a folder and prefixes cache keys: keep it plain.
 _BUILD_ID: Final = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}")
@@ -59,9 +54,9 @@ class BuildManifest:
     inputs: dict[str, str]
     prerendered: dict[str, str] = field(default_factory=dict)
 
-    def entries_dir(self, root: Path) -> Path:
+    def entries_dir(self, layout: ProjectLayout) -> Path:
         """The folder holding this build's prerendered entries."""
-        return root / OUTPUT_DIR / BUILDS_DIR / self.build_id
+        return layout.builds_dir / self.build_id
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -81,7 +76,7 @@ def atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def write_manifest(root: Path, manifest: BuildManifest) -> None:
+def write_manifest(layout: ProjectLayout, manifest: BuildManifest) -> None:
     """Commit ``manifest`` as the project's current build."""
     document = {
         "version": _VERSION,
@@ -90,9 +85,7 @@ def write_manifest(root: Path, manifest: BuildManifest) -> None:
         "inputs": manifest.inputs,
         "prerendered": manifest.prerendered,
     }
-    atomic_write(
-        root / OUTPUT_DIR / MANIFEST_FILE, orjson.dumps(document, option=orjson.OPT_INDENT_2)
-    )
+    atomic_write(layout.manifest_file, orjson.dumps(document, option=orjson.OPT_INDENT_2))
 
 
 def _str_map(value: Any) -> dict[str, str] | None:
@@ -103,17 +96,17 @@ def _str_map(value: Any) -> dict[str, str] | None:
     return value
 
 
-def read_manifest(root: Path) -> BuildManifest | None:
+def read_manifest(layout: ProjectLayout) -> BuildManifest | None:
     """The current build's manifest; None when there is no build. An
     unreadable manifest is a ``ProjectError`` saying to build again."""
-    path = root / OUTPUT_DIR / MANIFEST_FILE
+    path = layout.manifest_file
     try:
         data = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as error:
         raise ProjectError(f"{path}: cannot read the build manifest ({error})") from None
-    problem = f"{OUTPUT_DIR}/{MANIFEST_FILE} is not a build manifest of this approute version"
+    problem = f"{layout.where(path)} is not a build manifest of this approute version"
     try:
         document = orjson.loads(data)
     except orjson.JSONDecodeError:

@@ -19,9 +19,10 @@ import anyio.to_thread
 
 from approute.app import App, create_app
 from approute.build.inputs import first_change, hash_inputs
-from approute.build.manifest import OUTPUT_DIR, BuildManifest, read_manifest
+from approute.build.manifest import BuildManifest, read_manifest
 from approute.cache.entry import CacheEntry, CacheFormatError, decode
 from approute.errors import ProjectError
+from approute.project.layout import ProjectLayout
 
 __all__ = ["PrerenderedFiles", "app_from_build", "load_build"]
 
@@ -59,22 +60,20 @@ class PrerenderedFiles:
             return None
 
 
-def load_build(root: str | os.PathLike[str]) -> BuildManifest:
+def load_build(root: str | os.PathLike[str] | ProjectLayout) -> BuildManifest:
     """The manifest of the project's current build, checked against the
     inputs on disk; ``ProjectError`` when there is none or it is stale."""
-    root_path = Path(root).resolve()
-    if not root_path.is_dir():
-        raise ProjectError(f"{root_path}: no such project folder")
-    manifest = read_manifest(root_path)
+    layout = root if isinstance(root, ProjectLayout) else ProjectLayout.find(root)
+    manifest = read_manifest(layout)
     if manifest is None:
         raise ProjectError(
-            f"{root_path}: no build output ({OUTPUT_DIR}/build-manifest.json); "
+            f"{layout.root}: no build output ({layout.where(layout.manifest_file)}); "
             "run `approute build` first"
         )
-    change = first_change(manifest.inputs, hash_inputs(root_path))
+    change = first_change(manifest.inputs, hash_inputs(layout))
     if change is not None:
         raise ProjectError(
-            f"{root_path}: the build is stale: {change} since `approute build`; "
+            f"{layout.root}: the build is stale: {change} since `approute build`; "
             "run `approute build` again"
         )
     return manifest
@@ -88,12 +87,12 @@ def app_from_build(
 ) -> App:
     """The production app from the project's build output: route cache keys
     under the build id, misses seeded with the prerendered responses."""
-    root_path = Path(root).resolve()
-    manifest = load_build(root_path)
+    layout = ProjectLayout.find(root)
+    manifest = load_build(layout)
     return create_app(
-        root_path,
+        layout,
         body_size_limit=body_size_limit,
         body_timeout=body_timeout,
         build_id=manifest.build_id,
-        prerendered=PrerenderedFiles(manifest.entries_dir(root_path), manifest.prerendered),
+        prerendered=PrerenderedFiles(manifest.entries_dir(layout), manifest.prerendered),
     )

@@ -104,7 +104,7 @@ def _path_for(route: RouteFile, given: object, app: App, where: str) -> str:
             )
     # What a request for it normalises to (dot segments resolved).
     path = route.path_for(given).encode("ascii")
-    normalized = normalize_path(path, trailing_slash=app.options.config.trailing_slash)
+    normalized = normalize_path(path, trailing_slash=app.project.config.trailing_slash)
     return normalized.redirect or normalized.path
 
 
@@ -114,14 +114,14 @@ async def _listed_paths(
     entries = await static_params(module)
     where = static_params_where(module)
     seen: dict[str, Params] = {}
-    trailing_slash = app.options.config.trailing_slash
+    trailing_slash = app.project.config.trailing_slash
     for given in entries:
         path = _path_for(route, given, app, where)
         # The params the router decodes from the path (what a request gets);
         # a path a more specific route serves is that route's, not ours.
-        match = app.table.match(split_segments(path))
+        match = app.project.table.match(split_segments(path))
         if match is None or match.route.file != route.file:
-            other = app.modules[match.route.file].where if match is not None else "no route"
+            other = app.project.modules[match.route.file].where if match is not None else "no route"
             logger.warning(
                 "%s: generate_static_params() lists %s, which %s serves; not prerendered here",
                 where,
@@ -138,18 +138,18 @@ async def plan_routes(app: App) -> list[PlannedRoute]:
     """Every route of ``app`` sorted by URL, with the paths to prerender
     (this calls ``generate_static_params()`` of cached routes)."""
     planned: list[PlannedRoute] = []
-    for route in app.table.routes:
-        module = app.modules[route.file]
+    for route in app.project.table.routes:
+        module = app.project.modules[route.file]
         url = route_url(route)
         cached = module.cached_get
-        dynamic = app.table.is_dynamic(route)
+        dynamic = app.project.table.is_dynamic(route)
         listed = dynamic and cached and module.segment.generate_static_params is not None
         if not cached:
             paths: tuple[tuple[str, Params], ...] = ()
         elif dynamic:
             paths = await _listed_paths(route, module, app) if listed else ()
         else:
-            paths = ((route.path_for({}, trailing_slash=app.options.config.trailing_slash), {}),)
+            paths = ((route.path_for({}, trailing_slash=app.project.config.trailing_slash), {}),)
         planned.append(PlannedRoute(route, module, url, cached, dynamic, listed, paths))
     planned.sort(key=lambda item: item.url)
     return planned
@@ -166,7 +166,7 @@ async def prerender(
     cache = RouteCache(MemoryCacheHandler(), data=app.data_cache)
     outcome = PrerenderOutcome()
     total = sum(len(item.paths) for item in plan)
-    limit = app.options.config.static_page_generation_timeout
+    limit = app.project.config.static_page_generation_timeout
     done = 0
     for item in plan:
         for path, params in item.paths:
@@ -174,7 +174,7 @@ async def prerender(
                 progress(done, total, path)
             strict = item.module.segment.forbids_request_data
             request = static_request(
-                path, app.options.limits, strict=strict, base_path=app.options.config.base_path
+                path, app.project.limits, strict=strict, base_path=app.project.config.base_path
             )
             try:
                 async with asyncio.timeout(limit):

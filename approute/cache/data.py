@@ -28,7 +28,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Final, Literal
 
 import httpx
@@ -66,14 +65,13 @@ class DataCache:
         self,
         handler: CacheHandler,
         *,
-        root: Path,
+        draft: DraftSecret,
         dev: bool = False,
         clock: Callable[[], float] = time.time,
-        draft: DraftSecret | None = None,
     ) -> None:
         self.handler = handler
         self.dev = dev
-        self.draft = draft if draft is not None else DraftSecret(root)
+        self.draft = draft
         self._clock = clock
         self._runs: Coalescer[Computed] = Coalescer()
         self._http: tuple[asyncio.AbstractEventLoop, httpx.AsyncClient] | None = None

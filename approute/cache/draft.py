@@ -44,8 +44,8 @@ class DraftSecret:
 
     __slots__ = ("_environ", "_lock", "_value", "path")
 
-    def __init__(self, root: Path, *, environ: Mapping[str, str] | None = None) -> None:
-        self.path = root / ".approute" / "draft-secret"
+    def __init__(self, path: Path, *, environ: Mapping[str, str] | None = None) -> None:
+        self.path = path  # the project's ``.approute/draft-secret`` (project.layout)
         self._environ = os.environ if environ is None else environ
         self._value: str | None = None
         self._lock = threading.Lock()

@@ -46,7 +46,7 @@ def _start(args: argparse.Namespace) -> int:
     )
     shutdown_timeout = args.shutdown_timeout
     if shutdown_timeout is None:
-        shutdown_timeout = app.options.config.shutdown_timeout
+        shutdown_timeout = app.project.config.shutdown_timeout
     target, options = uvicorn_config(
         root,
         host=args.hostname,

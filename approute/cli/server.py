@@ -12,6 +12,7 @@ import uvicorn
 from approute._types import ASGIApp
 from approute.asgi import ROOT_ENV
 from approute.cli.protocols import PROTOCOLS, guarded_protocol
+from approute.project.layout import OUTPUT_DIR
 
 __all__ = [
     "LOG_CONFIG",
@@ -105,7 +106,7 @@ def uvicorn_config(
             reload=True,
             reload_dirs=[str(root)],
             reload_includes=["*.py"],
-            reload_excludes=[".approute/*", ".venv/*", "**/__pycache__/*"],
+            reload_excludes=[f"{OUTPUT_DIR}/*", ".venv/*", "**/__pycache__/*"],
             access_log=True,
         )
         target = "approute.asgi:dev_app_from_env"

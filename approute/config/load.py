@@ -27,11 +27,10 @@ from approute.config.rules import (
 )
 from approute.errors import ProjectError
 from approute.http.body import BodyPace, parse_size
+from approute.project.layout import CONFIG_FILE
 from approute.project.loader import load_module
 
-__all__ = ["CONFIG_FILE", "KNOWN_KEYS", "ProjectConfig", "load_config"]
-
-CONFIG_FILE: Final = "approute.config.py"
+__all__ = ["KNOWN_KEYS", "ProjectConfig", "load_config"]
 KNOWN_KEYS: Final = (
     "base_path",
     "body_deadline",

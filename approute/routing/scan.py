@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
-from approute.errors import ProjectError
 from approute.http.paths import normalize_path
 from approute.routing.segments import SEGMENT_SAFE, Segment, SegmentKind, parse_segment
 
-__all__ = ["RouteFile", "find_app_dir", "scan_app"]
+__all__ = ["RouteFile", "scan_app"]
 
 _ROUTE_FILES: dict[str, Literal["route", "page"]] = {
     "page.py": "page",
@@ -75,26 +74,6 @@ def _segment_text(value: str) -> str:
     if value.isascii() and value.isalnum():
         return value
     return quote(value, safe=SEGMENT_SAFE)
-
-
-def find_app_dir(root: Path) -> Path | None:
-    """Return ``root/app`` or ``root/src/app``, or None when neither exists.
-
-    Both existing is a :class:`~approute.errors.ProjectError`: Next.js
-    silently prefers ``app/``; approute refuses to guess.
-    """
-    app = root / "app"
-    src_app = root / "src" / "app"
-    if app.is_dir():
-        if src_app.is_dir():
-            raise ProjectError(
-                f"Both app and src/app exist in {root}: keep one of app/ and "
-                "src/app/ (approute will not guess which one you mean)"
-            )
-        return app
-    if src_app.is_dir():
-        return src_app
-    return None
 
 
 def scan_app(app_dir: Path) -> list[RouteFile]:

@@ -11,6 +11,7 @@ from approute.build.manifest import read_manifest
 from approute.cache.entry import decode
 from approute.cli.main import main
 from approute.errors import ProjectError
+from approute.project.layout import ProjectLayout
 from tests.build.conftest import PROJECT, build, calls
 from tests.conftest import ProjectFactory
 
@@ -18,7 +19,7 @@ from tests.conftest import ProjectFactory
 def test_prerenders_static_routes_and_listed_params(make_project: ProjectFactory) -> None:
     root = make_project(PROJECT)
     build(root)
-    manifest = read_manifest(root)
+    manifest = read_manifest(ProjectLayout.find(root))
     assert manifest is not None
     assert sorted(manifest.prerendered) == [
         "/_status",
@@ -33,7 +34,7 @@ def test_prerenders_static_routes_and_listed_params(make_project: ProjectFactory
     ]
     # Each path rendered once, with the empty request of a cached handler.
     assert sorted(calls(root)) == sorted(manifest.prerendered)
-    folder = manifest.entries_dir(root)
+    folder = manifest.entries_dir(ProjectLayout.find(root))
     entry = decode((folder / manifest.prerendered["/api/users/2"]).read_bytes(), key="/api/users/2")
     assert orjson.loads(entry.value) == {"id": "2", "url": "http://localhost:3000/api/users/2"}
     assert entry.meta["status"] == 200
@@ -49,7 +50,7 @@ def test_prerenders_static_routes_and_listed_params(make_project: ProjectFactory
 def test_set_cookie_response_stays_on_demand(make_project: ProjectFactory) -> None:
     root = make_project(PROJECT)
     output = build(root)
-    manifest = read_manifest(root)
+    manifest = read_manifest(ProjectLayout.find(root))
     assert manifest is not None
     assert "/api/login" not in manifest.prerendered
     assert "! /api/login is rendered on demand: its GET sets a cookie" in output
@@ -68,7 +69,7 @@ def test_manifest_hashes_only_the_inputs(make_project: ProjectFactory) -> None:
     (root / "app" / "api" / "__pycache__").mkdir()
     (root / "app" / "api" / "__pycache__" / "stray.py").write_text("")
     build(root)
-    manifest = read_manifest(root)
+    manifest = read_manifest(ProjectLayout.find(root))
     assert manifest is not None
     assert sorted(manifest.inputs) == sorted(
         [name for name in PROJECT if name.endswith(".py")] + ["approute.config.py"]
@@ -183,7 +184,7 @@ def test_optional_catch_all_and_trailing_slash_paths(make_project: ProjectFactor
         }
     )
     build(root)
-    manifest = read_manifest(root)
+    manifest = read_manifest(ProjectLayout.find(root))
     assert manifest is not None
     # As requests reach the route cache: "/" on the slash, "%2F" inside a param.
     assert sorted(manifest.prerendered) == ["/docs/", "/docs/a/b%2Fc/"]
@@ -195,10 +196,10 @@ def test_build_id_from_the_environment(
     root = make_project(PROJECT)
     monkeypatch.setenv("APPROUTE_BUILD_ID", "git-3f2a1c")
     assert "(build id git-3f2a1c)" in build(root)
-    manifest = read_manifest(root)
+    manifest = read_manifest(ProjectLayout.find(root))
     assert manifest is not None
     assert manifest.build_id == "git-3f2a1c"
-    assert manifest.entries_dir(root).is_dir()
+    assert manifest.entries_dir(ProjectLayout.find(root)).is_dir()
     monkeypatch.setenv("APPROUTE_BUILD_ID", "../evil")
     with pytest.raises(ProjectError, match="APPROUTE_BUILD_ID must be"):
         build(root)
@@ -209,9 +210,9 @@ def test_each_build_has_its_own_id_and_removes_the_old_entries(
 ) -> None:
     root = make_project(PROJECT)
     build(root)
-    first = read_manifest(root)
+    first = read_manifest(ProjectLayout.find(root))
     build(root)
-    second = read_manifest(root)
+    second = read_manifest(ProjectLayout.find(root))
     assert first is not None
     assert second is not None
     assert first.build_id != second.build_id
@@ -306,10 +307,12 @@ def test_a_listed_path_another_route_serves_is_left_to_it(
         }
     )
     build(root)
-    manifest = read_manifest(root)
+    manifest = read_manifest(ProjectLayout.find(root))
     assert manifest is not None
     me = decode(
-        (manifest.entries_dir(root) / manifest.prerendered["/api/users/me"]).read_bytes(),
+        (
+            manifest.entries_dir(ProjectLayout.find(root)) / manifest.prerendered["/api/users/me"]
+        ).read_bytes(),
         key="/api/users/me",
     )
     assert me.value == b"the static me"
@@ -341,10 +344,12 @@ def test_prerender_sees_an_empty_request(make_project: ProjectFactory) -> None:
         }
     )
     build(root)
-    manifest = read_manifest(root)
+    manifest = read_manifest(ProjectLayout.find(root))
     assert manifest is not None
     entry = decode(
-        (manifest.entries_dir(root) / manifest.prerendered["/api/me"]).read_bytes(),
+        (
+            manifest.entries_dir(ProjectLayout.find(root)) / manifest.prerendered["/api/me"]
+        ).read_bytes(),
         key="/api/me",
     )
     assert orjson.loads(entry.value) == {

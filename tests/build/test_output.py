@@ -15,6 +15,7 @@ from approute.build import app_from_build
 from approute.build.manifest import read_manifest
 from approute.cache.entry import decode, encode
 from approute.errors import ProjectError
+from approute.project.layout import ProjectLayout
 from approute.testing import TestClient
 from tests.build.conftest import PROJECT, RedisServer, build, calls
 from tests.conftest import ProjectFactory
@@ -57,9 +58,9 @@ def test_the_seeded_entry_moves_into_the_cache_handler(built: Path) -> None:
     TestClient(app_from_build(built)).get("/api/hello")
     # Another process of the same build, its prerendered files gone: the
     # filesystem cache under .approute/cache/ answers.
-    manifest = read_manifest(built)
+    manifest = read_manifest(ProjectLayout.find(built))
     assert manifest is not None
-    (manifest.entries_dir(built) / manifest.prerendered["/api/hello"]).unlink()
+    (manifest.entries_dir(ProjectLayout.find(built)) / manifest.prerendered["/api/hello"]).unlink()
     response = TestClient(app_from_build(built)).get("/api/hello")
     assert (response.headers["x-approute-cache"], response.text) == ("HIT", "hello v1")
     assert calls(built) == []
@@ -67,9 +68,9 @@ def test_the_seeded_entry_moves_into_the_cache_handler(built: Path) -> None:
 
 def test_isr_age_counts_from_the_build(built: Path) -> None:
     # A build made two minutes ago: its revalidate = 60 copy is stale.
-    manifest = read_manifest(built)
+    manifest = read_manifest(ProjectLayout.find(built))
     assert manifest is not None
-    file = manifest.entries_dir(built) / manifest.prerendered["/api/users/2"]
+    file = manifest.entries_dir(ProjectLayout.find(built)) / manifest.prerendered["/api/users/2"]
     entry = decode(file.read_bytes(), key="/api/users/2")
     file.write_bytes(encode(replace(entry, created_at=entry.created_at - 120), key="/api/users/2"))
 
@@ -183,9 +184,9 @@ def test_cached_data_tags_reach_prerendered_entries(make_project: ProjectFactory
         }
     )
     build(root)
-    manifest = read_manifest(root)
+    manifest = read_manifest(ProjectLayout.find(root))
     assert manifest is not None
-    file = manifest.entries_dir(root) / manifest.prerendered["/api/prices"]
+    file = manifest.entries_dir(ProjectLayout.find(root)) / manifest.prerendered["/api/prices"]
     assert "prices" in decode(file.read_bytes(), key="/api/prices").tags
     client = TestClient(app_from_build(root))
     assert client.get("/api/prices").headers["x-approute-cache"] == "HIT"

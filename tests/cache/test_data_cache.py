@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from approute.cache.data import MAX_ENTRY_SIZE, Computed, DataCache
+from approute.cache.draft import DraftSecret
 from approute.cache.entry import CacheEntry
 from approute.cache.memory import MemoryCacheHandler
 from approute.cache.tags import collecting, current_collector, valid_tags
@@ -21,7 +22,9 @@ pytestmark = pytest.mark.anyio
 
 def make_cache(tmp_path: Path) -> tuple[DataCache, Clock]:
     clock = Clock()
-    return DataCache(MemoryCacheHandler(clock=clock), root=tmp_path, clock=clock), clock
+    return DataCache(
+        MemoryCacheHandler(clock=clock), draft=DraftSecret(tmp_path / "draft-secret"), clock=clock
+    ), clock
 
 
 class Source:

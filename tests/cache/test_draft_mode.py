@@ -154,7 +154,7 @@ def test_concurrent_first_uses_agree_on_one_secret(tmp_path: Path) -> None:
 
     def first_use() -> None:
         barrier.wait()
-        secrets.append(DraftSecret(tmp_path, environ={}).value())
+        secrets.append(DraftSecret(tmp_path / ".approute" / "draft-secret", environ={}).value())
 
     threads = [threading.Thread(target=first_use) for _ in range(8)]
     for thread in threads:

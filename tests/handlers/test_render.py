@@ -46,7 +46,7 @@ def _app(make_project: ProjectFactory) -> App:
 
 
 def _render(app: App, method: str = "GET") -> Rendered:
-    module = next(iter(app.modules.values()))
+    module = next(iter(app.project.modules.values()))
     request = static_request("/r", RequestLimits(), strict=False)
     request.method = method
 
@@ -60,7 +60,7 @@ def test_render_applies_cookies_and_revalidations_and_hands_over_after(
     make_project: ProjectFactory,
 ) -> None:
     app = _app(make_project)
-    module = next(iter(app.modules.values())).module
+    module = next(iter(app.project.modules.values())).module
     first = _render(app)
     assert first.response.status == 200
     assert first.response.headers.get_set_cookie() == ["seen=1; Path=/"]

@@ -484,7 +484,7 @@ async def PUT(request):
 
 
 def _route_module(app: App) -> Any:
-    (route,) = app.modules.values()
+    (route,) = app.project.modules.values()
     return route.module
 
 

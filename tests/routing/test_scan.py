@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from approute.errors import ProjectError
-from approute.routing.scan import RouteFile, find_app_dir, scan_app
+from approute.routing.scan import RouteFile, scan_app
 from approute.routing.segments import Segment, SegmentKind
 
 FIXTURE = Path(__file__).parent.parent / "fixtures" / "routing_spec"
@@ -118,26 +118,8 @@ def test_invalid_folder_name_fails_with_its_path(tmp_path: Path) -> None:
 
 
 def test_src_app_is_shown_relative_to_its_parent(tmp_path: Path) -> None:
-    _tree(tmp_path, "src/app/api/route.py")
-    app = find_app_dir(tmp_path)
-    assert app == tmp_path / "src" / "app"
+    app = _tree(tmp_path, "src/app/api/route.py") / "src" / "app"
     assert _listing(scan_app(app)) == [("app/api/route.py", "route", "/api")]
-
-
-def test_find_app_dir_prefers_nothing_and_refuses_both(tmp_path: Path) -> None:
-    assert find_app_dir(tmp_path) is None
-    (tmp_path / "app").mkdir()
-    assert find_app_dir(tmp_path) == tmp_path / "app"
-    (tmp_path / "src" / "app").mkdir(parents=True)
-    with pytest.raises(ProjectError) as info:
-        find_app_dir(tmp_path)
-    assert "app" in str(info.value)
-    assert "src/app" in str(info.value)
-
-
-def test_find_app_dir_ignores_a_file_named_app(tmp_path: Path) -> None:
-    (tmp_path / "app").write_text("")
-    assert find_app_dir(tmp_path) is None
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
