@@ -158,7 +158,7 @@ def routes_app(n: int, where: Path) -> Path:
 
 # -- Next.js (optional: needs node and npm, and the npm registry) -------------
 
-NEXT_VERSION = "16.4.6"  # the version SPEC §13 was measured against
+NEXT_VERSION = "16.4.6"  # the version docs/deviations.md was measured against
 
 _NEXT_FILES = {
     "package.json": json.dumps(

@@ -1,5 +1,6 @@
-"""The public API (SPEC §3, §4; STYLE "Modules"): ``approute.__all__``, every
-module's ``__all__``, docstrings, the Next.js-shaped import paths, ``py.typed``."""
+"""The public API (docs/request-response.md, docs/route-handlers.md):
+``approute.__all__``, every module's sorted ``__all__``, docstrings, the
+Next.js-shaped import paths, ``py.typed``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 
 import approute
 
-# SPEC §3 "Public names".
+# The names every approute app imports (Next.js's, docs/request-response.md).
 SPEC_NAMES = {
     "Headers",
     "InvalidJSON",
@@ -23,9 +24,10 @@ SPEC_NAMES = {
     "RequestError",
     "Response",
 }
-# Also public by SPEC: the 413 error (§3), Cookie/FormData/UploadFile (§3),
-# SearchParams (NextURL.search_params), RouteContext (§9), InvalidForm (the
-# form_data() error) and create_app (an approute project as an ASGI app).
+# Also public: the 413 error (BodyTooLarge), Cookie/FormData/UploadFile (what
+# the request readers return), SearchParams (NextURL.search_params),
+# RouteContext (a handler's ctx), InvalidForm (the form_data() error) and
+# create_app (an approute project as an ASGI app).
 EXTRA_NAMES = {
     "BodyTooLarge",
     "Cookie",

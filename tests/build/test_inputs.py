@@ -1,4 +1,5 @@
-"""A build is stale exactly when one of its inputs changed (SPEC §11)."""
+"""A build is stale exactly when one of its inputs changed (docs/cli.md,
+"Build inputs")."""
 
 from __future__ import annotations
 

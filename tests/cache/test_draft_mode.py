@@ -1,4 +1,4 @@
-"""``draft_mode()`` (SPEC §3, Next.js items 52 and 112): the
+"""``draft_mode()`` (docs/caching.md, "Draft mode"): the
 ``__prerender_bypass`` cookie, its shared secret, and bypassing the route
 and data caches for requests that carry it."""
 

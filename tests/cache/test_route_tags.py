@@ -1,6 +1,7 @@
-"""Tags reaching route entries (SPEC §6): a cached route carries the tags of
-the ``@cached``/``fetch`` calls made while computing it, and data stored
-while it renders carries the route's path tags (``revalidate_path``)."""
+"""Tags reaching route entries (docs/caching.md, "Tags on route entries"): a
+cached route carries the tags of the ``@cached``/``fetch`` calls made while
+computing it, and data stored while it renders carries the route's path tags
+(``revalidate_path``)."""
 
 from __future__ import annotations
 
@@ -150,7 +151,7 @@ def test_revalidate_path_also_refreshes_the_data_the_route_stored(
     clock.now += 1
     again = client.get("/api/static")
     assert again.headers["x-approute-cache"] == "MISS"
-    assert again.json() == {"route": 2, "price": 2}  # Next.js item 107
+    assert again.json() == {"route": 2, "price": 2}  # Next.js: the route's data is refreshed too
     assert count(root, "prices.txt") == 2
 
 

@@ -246,7 +246,7 @@ def _no_unhandled_server_errors(caplog: pytest.LogCaptureFixture) -> Iterator[No
 
 
 def assert_alive(server: RunningServer) -> None:
-    """I4: a plain GET /api/echo still answers 200."""
+    """The server is alive: a plain GET /api/echo still answers 200."""
     response = raw_request(server, get("/api/echo"))
     assert response is not None
     assert response.status == 200

@@ -1,7 +1,7 @@
 """A reproducible raw-socket fuzzer against a real uvicorn (both parsers):
 mutated request lines, header bytes, duplicate and huge headers, bad chunked
 bodies, truncated messages, odd HTTP versions and garbage pipelined after a
-good request (issue 11; security-requirements §8, §9, PY-05, PY-09).
+good request (issue 11; request smuggling and the limits of docs/security.md).
 
 Every case is made by a ``random.Random`` seeded with its own name
 (``"<family>-<seed>-<index>"``), so ``_cases(family, seed, count)[index]``
@@ -30,7 +30,7 @@ Invariants (per case, then per batch):
   fixture: conftest's reads the records of the wrong phase).
 
 What "malformed" means here: the bytes break RFC 9112 where the guarded
-parsers and the pipeline promise to refuse (security-requirements §8, §9,
+parsers and the pipeline promise to refuse (docs/security.md,
 ``approute/cli/protocols.py``): control, space or non-ASCII bytes in the
 target; non-origin-form targets; invalid method tokens; NUL, CR, bare LF,
 non-token bytes in header names; space before the colon; conflicting or
@@ -210,7 +210,8 @@ def _request_line(rng: random.Random) -> Case:
     elif kind == "long-target":  # over the 16 KiB head limit: 431
         target = b"/api/echo?a=" + b"x" * rng.choice([17_000, 70_000])
     elif kind == "long-target-under-head-limit":
-        # approute has no URL limit of its own (BI-09 asks 414 over 8 KiB).
+        # approute has no URL limit of its own (no 414 over 8 KiB): only the
+        # 16 KiB head limit.
         target = rng.choice([b"/api/echo?a=", b"/a"]) + b"x" * 9_000
         malformed = False
     elif kind == "many-segments":  # 10 KB of segments: a 404, found in bounded time

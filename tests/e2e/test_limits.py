@@ -1,8 +1,9 @@
 """Body limits and deadlines through a real uvicorn (both parsers).
 
-BI-03/04/05/29 (413 before reading, chunked over the limit, a stalled body),
-BI-20/21 (multipart and urlencoded limits, PY-03/PY-04) and the protocol
-head guard's treatment of body bytes that share a read with the head.
+413 before reading (also with ``Expect: 100-continue``), chunked over the
+limit, a stalled body, multipart and urlencoded limits (docs/security.md,
+"Limits and deadlines" and "Bodies") and the protocol head guard's treatment
+of body bytes that share a read with the head.
 The app runs with a 4 MiB body limit and a 0.5 s body deadline (conftest).
 """
 
@@ -21,7 +22,7 @@ from tests.support.servers import RunningServer, get, raw_request
 _TEN_GB = str(10 * 1024**3)
 
 
-# --- Content-Length over the limit (BI-03, BI-29) ------------------------------
+# --- Content-Length over the limit ---------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -29,7 +30,7 @@ _TEN_GB = str(10 * 1024**3)
     [
         pytest.param("/api/json", id="json"),
         pytest.param("/api/body", id="bytes"),
-        pytest.param("/api/json-caught", id="BI-29-except-ValueError-does-not-catch-413"),
+        pytest.param("/api/json-caught", id="except-ValueError-does-not-catch-413"),
         pytest.param("/api/form", id="urlencoded-form"),
     ],
 )
@@ -73,7 +74,7 @@ def test_body_at_the_limit_is_read(server: RunningServer) -> None:
     assert json.loads(result.response.body) == {"size": BODY_LIMIT}
 
 
-# --- chunked bodies (BI-04) ----------------------------------------------------
+# --- chunked bodies ------------------------------------------------------------
 
 
 def _chunked(total: int, chunk: int = 64 * 1024) -> bytes:
@@ -125,13 +126,13 @@ def test_chunked_body_under_limit_is_read(server: RunningServer) -> None:
     ("path", "content_type", "body", "status"),
     [
         pytest.param("/api/body", "application/octet-stream", b"x" * 100_000, 200, id="100KB"),
-        pytest.param("/api/json", "application/json", b"[" * 100_000, 400, id="BI-02-deep"),
+        pytest.param("/api/json", "application/json", b"[" * 100_000, 400, id="deep"),
         pytest.param(
             "/api/form",
             "application/x-www-form-urlencoded",
             b"a=1&" * 100_000,
             413,  # field count over the limit: 413, as for multipart
-            id="BI-21-100k-fields",
+            id="100k-fields",
         ),
     ],
 )
@@ -146,7 +147,7 @@ def test_body_sharing_a_read_with_its_head_is_not_431(
     assert response.status == status
 
 
-# --- a stalled body (BI-05) ------------------------------------------------------
+# --- a stalled body --------------------------------------------------------------
 
 
 def test_stalled_body_is_408_within_the_deadline(server: RunningServer) -> None:
@@ -167,7 +168,7 @@ def test_stalled_body_is_408_within_the_deadline(server: RunningServer) -> None:
     assert time.monotonic() - started < BODY_TIMEOUT + 5
 
 
-# --- multipart (BI-20, PY-03) ----------------------------------------------------
+# --- multipart -------------------------------------------------------------------
 
 _BOUNDARY = "XyZ"
 
@@ -260,13 +261,13 @@ _MP = f"multipart/form-data; boundary={_BOUNDARY}"
             "application/x-www-form-urlencoded",
             b"a=1&" * 100_000,
             {400, 413},
-            id="BI-21-urlencoded-100k-fields",
+            id="urlencoded-100k-fields",
         ),
         pytest.param(
             "application/x-www-form-urlencoded",
             b"a=" + b"x" * BODY_LIMIT,
             {413},
-            id="BI-21-urlencoded-over-limit",
+            id="urlencoded-over-limit",
         ),
     ],
 )
@@ -277,7 +278,8 @@ def test_bad_form_body_is_refused(
     status, text = post_form(server, body, content_type)
     assert status in statuses, text[:200]
     assert b"Traceback" not in text
-    # PY-03: refused quickly (a generous bound, not a timing measurement).
+    # Refused quickly, not parsed at length (a generous bound, not a timing
+    # measurement).
     assert time.monotonic() - started < 5
 
 

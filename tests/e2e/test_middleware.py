@@ -1,6 +1,7 @@
 """Middleware end to end: a real uvicorn on both parsers, a "fortress"
-project (security-requirements §0) and a second local server as the
-external rewrite target."""
+project (a middleware that answers 401 on /admin and /api/private without
+the session cookie, the routes it guards, an echo route) and a second local
+server as the external rewrite target."""
 
 from __future__ import annotations
 
@@ -213,7 +214,7 @@ def assert_no_internal_headers(headers: list[tuple[str, str]] | httpx.Headers) -
     assert not [n for n in names if n.startswith(("x-middleware-", "x-nextjs-", "x-approute-"))]
 
 
-# --- NX-07: no spelling of a protected URL skips the middleware --------------
+# --- no spelling of a protected URL skips the middleware (docs/security.md) --
 
 PROTECTED_SPELLINGS = [
     "/admin",

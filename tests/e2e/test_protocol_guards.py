@@ -1,6 +1,8 @@
 """Connection-level guards through a real uvicorn (both parsers): head
-deadlines for slow and idle clients (BI-27, PY-09), WebSocket upgrades
-(BI-28), and clients that go away mid-request (BI-06, SPEC §4).
+deadlines for slow and idle clients (uvicorn bounds neither; docs/security.md,
+"Limits and deadlines"), WebSocket upgrades (refused with 403), and clients
+that go away mid-request (docs/route-handlers.md, "Streaming and client
+disconnects").
 
 The servers run with ``head_timeout=0.5`` (conftest). Waits are bounded
 polls for an event, never sleeps asserted as timings.
@@ -37,7 +39,7 @@ def _assert_408_and_closed(sock: socket.socket) -> None:
     assert reader.closed()
 
 
-# --- head deadline (BI-27) -------------------------------------------------------
+# --- head deadline -------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -110,7 +112,7 @@ def test_slow_and_idle_clients_do_not_block_others(server: RunningServer) -> Non
     assert_alive(server)
 
 
-# --- WebSocket upgrades (BI-28) ------------------------------------------------------
+# --- WebSocket upgrades --------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", ["/api/echo", "/nowhere", "/api/slow"])
@@ -127,7 +129,7 @@ def test_websocket_handshake_is_rejected_403(
     assert_alive(server)
 
 
-# --- clients that go away (BI-06, SPEC §4) --------------------------------------------
+# --- clients that go away (docs/route-handlers.md) -----------------------------------
 
 
 def _marker(project_root: Path, token: str, what: str) -> Path:

@@ -1,4 +1,5 @@
-"""Cookies: @edge-runtime/cookies parsing and Set-Cookie order; PY-07, HI-02."""
+"""Cookies: @edge-runtime/cookies parsing and Set-Cookie order; hostile Cookie
+headers and Set-Cookie injection (docs/security.md, "Cookies")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""``await request.form_data()`` through the app (SPEC §3; PY-03, PY-04):
+"""``await request.form_data()`` through the app (docs/request-response.md,
+"Forms and uploads"; the multipart and urlencoded limits of docs/security.md):
 urlencoded and multipart bodies, uploads, malformed bodies and limits."""
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Headers: Fetch semantics (WHATWG Fetch §5.2), HI-01 validation, ASGI round trips."""
+"""Headers: Fetch semantics (WHATWG Fetch §5.2), CR/LF validation (response
+splitting, docs/security.md), ASGI round trips."""
 
 from __future__ import annotations
 
@@ -172,7 +173,7 @@ def test_repr_hides_credentials() -> None:
     assert "'x', '1'" in text
 
 
-# -- validation (HI-01) ----------------------------------------------------
+# -- validation (response splitting, docs/security.md) ---------------------
 
 
 @pytest.mark.parametrize(
@@ -274,7 +275,7 @@ def test_copy_does_not_follow_later_changes() -> None:
 
 
 def test_from_asgi_decodes_latin_1() -> None:
-    # BI-15: non-ASCII header bytes decode as latin-1 (RFC 9110 obs-text).
+    # Non-ASCII header bytes decode as latin-1 (RFC 9110 obs-text).
     h = Headers.from_asgi([(b"x-a", b"\xff\xfe"), (b"host", b"a.test")])
     assert h.get("x-a") == "\xff\xfe"
     assert h.get("Host") == "a.test"

@@ -1,4 +1,5 @@
-"""approute.http.paths: the one path normaliser (SPEC §13, NX-07, BI-07..09)."""
+"""approute.http.paths: the one path normaliser (docs/routing.md, "Path
+normalisation"; docs/security.md, "One path, normalised once")."""
 
 from __future__ import annotations
 
@@ -108,7 +109,8 @@ def test_repeated_slashes_backslashes_and_trailing_slash_redirect(
     assert normalize_path(raw, query) == expected
 
 
-# nextjs-behaviours 149-151 (Next.js's skipTrailingSlashRedirect doc table).
+# Trailing slashes and dots, Next.js's skipTrailingSlashRedirect doc table
+# (docs/config.md, "trailing_slash").
 @pytest.mark.parametrize(
     ("raw", "off", "on"),
     [
@@ -193,7 +195,8 @@ def test_malformed_target_is_bad_request(raw: bytes) -> None:
     assert info.value.status == 400
 
 
-# security OR-01 (T-REDIR-1): no Location may leave the origin.
+# Open redirects (Next.js CVE-2021-37699, docs/security.md): no Location may
+# leave the origin.
 @pytest.mark.parametrize(
     "raw",
     [

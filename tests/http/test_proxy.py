@@ -1,6 +1,6 @@
 """External rewrites never hand an upstream's internal headers to the
-client (issue 11, finding 9; security-requirements I3): a real upstream
-uvicorn answering with ``x-middleware-*``, ``x-nextjs-*`` and
+client (issue 11, finding 9; docs/security.md, the attack table): a real
+upstream uvicorn answering with ``x-middleware-*``, ``x-nextjs-*`` and
 ``x-approute-*`` headers, reached through a config rewrite and through a
 middleware ``NextResponse.rewrite(absolute URL)``, on both parsers."""
 

@@ -1,5 +1,5 @@
-"""NextRequest (SPEC §3, §13; PY-07, PY-08): built directly, from ASGI, and
-through the app with TestClient."""
+"""NextRequest (docs/request-response.md; hostile cookies and JSON bodies):
+built directly, from ASGI, and through the app with TestClient."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from approute.http.body import BodyChannel
 from approute.testing import TestClient
 from tests.conftest import ProjectFactory
 
-# The handler reports what it sees; the tests compare with SPEC values.
+# The handler reports what it sees; the tests compare with Next.js's values
+# (docs/request-response.md).
 ECHO = """
 from approute import NextResponse
 

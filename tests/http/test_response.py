@@ -1,5 +1,6 @@
-"""Response and NextResponse (SPEC §4, §13): content types, JSON, status
-validation, redirects, streaming, Fetch readers, cookies, middleware results."""
+"""Response and NextResponse (docs/request-response.md, docs/deviations.md):
+content types, JSON, status validation, redirects, streaming, Fetch readers,
+cookies, middleware results."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""SearchParams (WHATWG URLSearchParams, PY-04) and NextURL (WHATWG URL + basePath)."""
+"""SearchParams (WHATWG URLSearchParams: ``;`` never separates) and NextURL
+(WHATWG URL + basePath)."""
 
 from __future__ import annotations
 

@@ -153,7 +153,8 @@ def test_rewrite_destinations(
     assert _build(source, destination, path, query) == expected
 
 
-# Redirects: same sources, and SPEC §13 (the request's query first).
+# Redirects: same sources, and the request's query comes first (docs/config.md,
+# "redirects()").
 @pytest.mark.parametrize(
     ("source", "destination", "path", "query", "expected"),
     [
@@ -281,7 +282,8 @@ def test_has_captures_fill_host_path_and_query() -> None:
     ["evil.com/x", "a@b", "a:1", "a b", "", "x" * 64],
 )
 def test_host_params_must_be_dns_labels(tenant: str) -> None:
-    # NX-14: a parameter in the host accepts only [A-Za-z0-9-]{1,63}.
+    # SSRF: a parameter in an external destination's host accepts only a DNS
+    # label, [A-Za-z0-9-]{1,63} (docs/deviations.md, docs/config.md "rewrites()").
     conditions = compile_conditions(
         [{"type": "header", "key": "x-tenant", "value": "(?<tenant>.*)"}], None, where="t"
     )
@@ -327,7 +329,8 @@ def test_list_items_keep_their_slashes_encoded() -> None:
 
 @pytest.mark.parametrize("for_redirect", [True, False])
 def test_internal_destinations_never_become_protocol_relative(for_redirect: bool) -> None:
-    # OR-01: a value of "/evil.com" must not produce "//evil.com".
+    # Open redirect (Next.js CVE-2021-37699): a value of "/evil.com" must not
+    # produce "//evil.com".
     conditions = compile_conditions(
         [{"type": "query", "key": "to", "value": "(?<to>.*)"}], None, where="t"
     )
@@ -439,7 +442,7 @@ def test_invalid_destinations_are_project_errors(
         pytest.param(":path*", {"path": ["hello", "world"]}, "hello/world", id="catchall-header"),
         pytest.param("value=:path", {"path": "hello"}, "value=hello", id="named-pattern"),
         pytest.param("path-:path", {"path": "hello"}, "path-hello", id="named-pattern-key"),
-        pytest.param("x-slug-:slug", {"slug": "a"}, "x-slug-a", id="spec-example"),
+        pytest.param("x-slug-:slug", {"slug": "a"}, "x-slug-a", id="nextjs-docs-header-example"),
         pytest.param(":slugger", {"slug": "a"}, ":slugger", id="longer-name-is-another-name"),
         pytest.param("a\\:slug", {"slug": "a"}, "a:slug", id="escaped-colon"),
         pytest.param("no colon \\x", {}, "no colon \\x", id="verbatim-without-colon"),

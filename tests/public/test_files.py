@@ -186,7 +186,7 @@ def test_content_type_comes_from_the_extension(name: str, expected: str) -> None
     assert content_type_for(name) == expected
 
 
-# -- symlinks and odd names (PY-01) ------------------------------------------
+# -- symlinks and odd names (path traversal, docs/public-files.md) -----------
 
 
 def test_symlinks_inside_public_are_followed(public: Path) -> None:

@@ -191,11 +191,11 @@ def test_extra_headers_replace_the_files_own_and_cookies_add_up(digits: PublicFi
         pytest.param({"if-none-match": f'"x", {ETAG}'}, 304, id="INM-in-list"),
         pytest.param({"if-none-match": "*"}, 304, id="INM-star"),
         pytest.param({"if-none-match": '"other"'}, 200, id="INM-other-tag"),
-        pytest.param({"if-none-match": '""x'}, 200, id="BI-26-INM-garbage"),
+        pytest.param({"if-none-match": '""x'}, 200, id="INM-garbage"),
         pytest.param({"if-modified-since": LAST_MODIFIED}, 304, id="IMS-same-second"),
         pytest.param({"if-modified-since": LATER}, 304, id="IMS-later"),
         pytest.param({"if-modified-since": EARLIER}, 200, id="IMS-earlier"),
-        pytest.param({"if-modified-since": "garbage"}, 200, id="BI-26-IMS-garbage"),
+        pytest.param({"if-modified-since": "garbage"}, 200, id="IMS-garbage"),
         pytest.param({"if-modified-since": "Mon, 01 Jan 99999 00:00:00 GMT"}, 200, id="IMS-y99999"),
         pytest.param(
             {"if-none-match": '"other"', "if-modified-since": LATER}, 200, id="INM-beats-IMS-200"
@@ -211,7 +211,7 @@ def test_extra_headers_replace_the_files_own_and_cookies_add_up(digits: PublicFi
         pytest.param({"if-unmodified-since": LATER}, 200, id="IUS-later"),
         pytest.param({"if-unmodified-since": EARLIER}, 412, id="IUS-earlier"),
         pytest.param({"if-unmodified-since": "garbage"}, 200, id="IUS-garbage"),
-        pytest.param({"accept-encoding": ";;;"}, 200, id="BI-26-accept-encoding"),
+        pytest.param({"accept-encoding": ";;;"}, 200, id="accept-encoding-garbage"),
     ],
 )
 def test_conditional_requests(digits: PublicFile, headers: dict[str, str], status: int) -> None:
@@ -250,7 +250,7 @@ def test_304_keeps_validators_and_drops_content_headers(digits: PublicFile) -> N
         pytest.param("bytes=0-1,2-3", 206, b"0123", "bytes 0-3/10", id="adjacent-combined"),
         pytest.param("bytes=0-5,2-3", 206, b"012345", "bytes 0-5/10", id="overlap-combined"),
         pytest.param("bytes=0-1,5-1", 206, b"01", "bytes 0-1/10", id="invalid-part-dropped"),
-        pytest.param("bytes=0-0," * 5000, 206, b"0", "bytes 0-0/10", id="PY-02-5000-ranges"),
+        pytest.param("bytes=0-0," * 5000, 206, b"0", "bytes 0-0/10", id="5000-ranges"),
         pytest.param("bytes=0-1,5-6", 200, DATA, None, id="two-ranges-whole-file"),
         pytest.param("bytes=-1,0-0", 200, DATA, None, id="two-ranges-any-order"),
         pytest.param("items=0-1", 200, DATA, None, id="other-unit"),
@@ -260,8 +260,8 @@ def test_304_keeps_validators_and_drops_content_headers(digits: PublicFile) -> N
         pytest.param("bytes=10-", 416, b"", "bytes */10", id="starts-past-end"),
         pytest.param("bytes=-0", 416, b"", "bytes */10", id="empty-suffix"),
         pytest.param("bytes=-11", 416, b"", "bytes */10", id="suffix-longer-than-file"),
-        pytest.param("bytes=" + "9" * 20 + "-", 416, b"", "bytes */10", id="PY-02-huge-start"),
-        pytest.param("bytes=" + "9" * 5000 + "-", 416, b"", "bytes */10", id="PY-02-5000-digits"),
+        pytest.param("bytes=" + "9" * 20 + "-", 416, b"", "bytes */10", id="huge-start"),
+        pytest.param("bytes=" + "9" * 5000 + "-", 416, b"", "bytes */10", id="5000-digits"),
         pytest.param("bytes=abc", 416, b"", "bytes */10", id="not-a-number"),
         pytest.param("bytes=", 416, b"", "bytes */10", id="empty-set"),
         pytest.param("bytes=,,,", 416, b"", "bytes */10", id="only-commas"),
@@ -318,7 +318,8 @@ def test_if_range_mismatch_turns_an_unsatisfiable_range_into_the_whole_file(
 
 
 def test_hostile_range_headers_are_answered_quickly(digits: PublicFile) -> None:
-    # BI-25 / PY-02: 5000 ranges or absurd numbers are answered in < 50 ms.
+    # Hostile Range headers (Starlette CVE-2025-62727 was quadratic): 5000 ranges
+    # or absurd numbers are answered in < 50 ms.
     hostile = [
         "bytes=" + "0-0," * 5000,
         "bytes=" + ",".join(f"{i}-{i}" for i in range(0, 10_000, 2)),

@@ -28,8 +28,8 @@ def _listing(routes: list[RouteFile]) -> list[tuple[str, str, str]]:
 
 
 def test_spec_tree_lists_routable_files_in_a_fixed_order() -> None:
-    # SPEC §1's tree: groups leave the URL, private/hidden folders and files
-    # other than route.py/page.py are never routed.
+    # The tree of docs/routing.md: groups leave the URL, private/hidden folders
+    # and files other than route.py/page.py are never routed.
     routes = scan_app(FIXTURE / "app")
     assert _listing(routes) == [
         ("app/route.py", "route", "/"),

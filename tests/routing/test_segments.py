@@ -60,7 +60,7 @@ def test_segment_folder_spelling(segment: Segment, folder: str) -> None:
     assert segment.folder == folder
 
 
-# Messages from Next.js's sorted-routes.ts (nextjs-behaviours 12).
+# Messages from Next.js's sorted-routes.ts (docs/routing.md, "Startup errors").
 @pytest.mark.parametrize(
     ("name", "message"),
     [

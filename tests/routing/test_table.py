@@ -1,4 +1,4 @@
-"""approute.routing.table: priority, backtracking, params (nextjs-behaviours 8-11)."""
+"""approute.routing.table: priority, backtracking, params (docs/routing.md)."""
 
 from __future__ import annotations
 

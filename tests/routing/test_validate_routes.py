@@ -1,4 +1,4 @@
-"""approute.routing.validate: trees Next.js refuses (nextjs-behaviours 3, 6, 12, 13)."""
+"""approute.routing.validate: trees Next.js refuses (docs/routing.md, "Startup errors")."""
 
 from __future__ import annotations
 
