@@ -28,7 +28,7 @@ from approute.config.load import ProjectConfig, load_config
 from approute.errors import ProjectError
 from approute.handlers.module import RouteModule, read_route_module
 from approute.handlers.route_cache import PrerenderedEntries, RouteCache
-from approute.http.body import BodyPace, parse_size
+from approute.http.body_limits import BodyPace, parse_size
 from approute.http.forms import FormLimits
 from approute.http.request import RequestLimits
 from approute.middleware.module import MiddlewareModule, read_middleware_module

@@ -26,7 +26,7 @@ from approute.config.rules import (
     compile_rewrite_rules,
 )
 from approute.errors import ProjectError
-from approute.http.body import BodyPace, parse_size
+from approute.http.body_limits import BodyPace, parse_size
 from approute.project.layout import CONFIG_FILE
 from approute.project.loader import load_module
 
@@ -50,9 +50,9 @@ KNOWN_KEYS: Final = (
 )
 _REWRITE_STAGES: Final = ("before_files", "after_files", "fallback")
 _SEGMENT: Final = re.compile(r"[A-Za-z0-9._~-]+")
-# No spaces, control or glob characters (* ? [ ]): a Redis key namespace.
-# The body pace's defaults (approute.http.body), written once.
+# The body pace's defaults (approute.http.body_limits), written once.
 _PACE: Final = BodyPace()
+# No spaces, control or glob characters (* ? [ ]): a Redis key namespace.
 _CACHE_PREFIX: Final = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 
 

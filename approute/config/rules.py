@@ -1,7 +1,6 @@
 """``headers()``, ``redirects()`` and ``rewrites()`` rules, compiled once.
 
-Next.js's semantics (next.config.js docs, load-custom-routes.ts,
-resolve-routes.ts): sources are path-to-regexp, matched case-insensitively
+Next.js's semantics (docs/config.md): sources are path-to-regexp, matched case-insensitively
 with an optional trailing slash, prefixed with ``base_path`` unless the rule
 says ``base_path: False``; ``has``/``missing`` conditions; params and named
 captures substituted into destinations and header values.

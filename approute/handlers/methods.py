@@ -7,7 +7,7 @@ from typing import Final
 
 __all__ = ["HTTP_METHODS", "allow_header"]
 
-# Next.js's list (route.mdx). Anything else is answered 405 with ``Allow``.
+# Next.js's list (docs/route-handlers.md). Anything else is answered 405 with ``Allow``.
 HTTP_METHODS: Final = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH")
 
 

@@ -24,18 +24,14 @@ from collections.abc import AsyncIterator, Callable
 
 from approute._types import Receive
 from approute.errors import BodyTooLarge, RequestError
-from approute.http.body_limits import BodyPace, parse_size
+from approute.http.body_limits import BodyPace
 
-# BodyPace and parse_size live in body_limits; app.py and config/load.py
-# import them from here.
 __all__ = [
     "WATCH_DELAY",
     "BodyChannel",
-    "BodyPace",
     "BodyTimeout",
     "ClientDisconnected",
     "DisconnectWatch",
-    "parse_size",
 ]
 
 # Enough for a few network reads; more would let a handler that never reads

@@ -1,8 +1,7 @@
 """The ``public/`` folder: scanned once at startup into a dict of URL → file.
 
 Next.js (``next start``) lists ``public/`` once when the server starts and
-serves only what it found (src: router-utils/filesystem.ts
-``publicFolderItems``); approute does the same, so a file added later is not
+serves only what it found; approute does the same, so a file added later is not
 served until the next start. A request can only ever reach a file that the
 scan put in the dict: nothing derived from the URL is joined to a directory,
 so ``..``, ``%2e%2e``, ``%2f``, ``%5c`` and NUL bytes have nothing to escape
@@ -33,7 +32,7 @@ logger = logging.getLogger("approute")
 _SAFE: Final = "!$&'()*+,;=:@-._~"
 
 # Next.js serves public/ through the `send` package (0.17.1), whose types come
-# from mime 1.6 (plus `image/avif`, added by Next's serve-static.ts). Fixed
+# from mime 1.6 (plus `image/avif`, which Next.js adds). Fixed
 # here so the answer never depends on the machine's /etc/mime.types.
 _UTF8: Final = "; charset=UTF-8"
 _TYPES: Final = {

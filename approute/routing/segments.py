@@ -61,7 +61,7 @@ def parse_segment(name: str, where: str) -> Segment | None:
 
     ``where`` is the folder's path as shown in errors (``app/api/[id]``).
     Invalid names raise :class:`~approute.errors.ProjectError` with Next.js's
-    message (``sorted-routes.ts``) and the path.
+    message and the path.
 
         >>> parse_segment("[id]", "app/[id]")
         Segment(kind=<SegmentKind.DYNAMIC: 'dynamic'>, value='id')

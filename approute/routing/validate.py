@@ -1,6 +1,6 @@
 """Refuse route trees Next.js refuses, with its messages and the file paths.
 
-The checks follow Next.js's ``sorted-routes.ts`` (``UrlNode``): every route
+The checks follow Next.js's route sorting: every route
 is inserted in a tree where all dynamic children of a folder share one node,
 which is why ``/x/[id]/a`` and ``/x/[slug]/b`` conflict although their URLs
 never overlap (tests/routing/test_validate_routes.py). Each message starts with Next.js's text

@@ -1,5 +1,5 @@
-"""BodyChannel (the one reader of ASGI ``receive``) and ``parse_size``
-(SPEC §3 body limits; PY-09 body deadline)."""
+"""BodyChannel (the one reader of ASGI ``receive``), its body pace (idle
+time, deadline, minimum rate) and ``parse_size`` (docs/config.md)."""
 
 from __future__ import annotations
 
@@ -12,14 +12,8 @@ import pytest
 from approute._types import Message
 from approute.app import create_app
 from approute.errors import BodyTooLarge, RequestError
-from approute.http.body import (
-    BodyChannel,
-    BodyPace,
-    BodyTimeout,
-    ClientDisconnected,
-    DisconnectWatch,
-    parse_size,
-)
+from approute.http.body import BodyChannel, BodyTimeout, ClientDisconnected, DisconnectWatch
+from approute.http.body_limits import BodyPace, parse_size
 from tests.conftest import ProjectFactory
 
 
