@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,7 +61,7 @@ def current_state(caller: str) -> RequestState:
         ) from None
 
 
-async def run_after_tasks(where: str, tasks: list[AfterTask | Awaitable[Any]]) -> None:
+async def run_after_tasks(where: str, tasks: Sequence[AfterTask | Awaitable[Any]]) -> None:
     """Run ``after()`` / ``wait_until()`` work in order; errors are logged."""
     for task in tasks:
         try:

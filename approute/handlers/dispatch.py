@@ -1,18 +1,15 @@
-"""Run one request through a ``RouteModule``: choose the handler by method,
-call it (async on the loop, sync in a worker thread), and turn whatever
-happens into a ``Response``: navigation signals, request errors (4xx),
-anything else (500, logged, never a traceback to the client outside dev)."""
+"""Calling a route handler and turning what happens into a ``Response``: the
+call itself (async on the loop, sync in a worker thread), its return value,
+navigation signals, request errors (4xx), anything else (500, never a
+traceback to the client outside dev). ``handlers.render`` puts them together."""
 
 from __future__ import annotations
 
-import logging
 import traceback
 from typing import Any
 
 import anyio.to_thread
 
-from approute._scope import RequestState, request_state
-from approute.cache.data import DataCache
 from approute.errors import HTTPStatusSignal, RedirectSignal, RequestError
 from approute.handlers.context import Params, RouteContext
 from approute.handlers.module import Handler, RouteModule
@@ -20,36 +17,15 @@ from approute.http.request import NextRequest
 from approute.http.response import NextResponse, Response
 
 __all__ = [
-    "Dispatch",
-    "dispatch",
+    "call_handler",
     "error_response",
     "method_not_allowed",
     "request_error_response",
+    "signal_response",
+    "to_response",
 ]
 
-logger = logging.getLogger("approute")
-
 _HTML = "text/html; charset=utf-8"
-
-
-class Dispatch:
-    """The outcome of one dispatch: the response, and the request state the
-    handler left (applied by ``handlers.render``)."""
-
-    __slots__ = ("error", "head_only", "response", "state")
-
-    def __init__(
-        self,
-        response: Response,
-        state: RequestState | None,
-        head_only: bool,
-        error: Exception | None = None,
-    ) -> None:
-        self.response = response
-        self.state = state
-        self.head_only = head_only
-        # What the handler raised, when the response is its 500 (for the build).
-        self.error = error
 
 
 def method_not_allowed(allow: str) -> Response:
@@ -74,13 +50,15 @@ def error_response(where: str, error: BaseException | None, *, dev: bool) -> Res
     return Response(status=500)
 
 
-def _signal_response(signal: RedirectSignal | HTTPStatusSignal) -> Response:
+def signal_response(signal: RedirectSignal | HTTPStatusSignal) -> Response:
+    """The answer of ``redirect()``, ``not_found()``, ``forbidden()``…"""
     if isinstance(signal, RedirectSignal):
         return Response(status=signal.status, headers={"location": signal.location})
     return Response(status=signal.status)
 
 
-async def _call(handler: Handler, request: NextRequest, params: Params) -> Any:
+async def call_handler(handler: Handler, request: NextRequest, params: Params) -> Any:
+    """Call ``handler`` with as many of ``(request, ctx)`` as it takes."""
     arity = handler.arity
     args: tuple[Any, ...] = (
         (request, RouteContext(params)) if arity == 2 else (request,) if arity == 1 else ()
@@ -92,7 +70,9 @@ async def _call(handler: Handler, request: NextRequest, params: Params) -> Any:
     return await anyio.to_thread.run_sync(handler.func, *args)
 
 
-def _to_response(result: Any, route: RouteModule, method: str) -> Response:
+def to_response(result: Any, route: RouteModule, method: str) -> Response:
+    """The handler's return value as a ``Response``; a ``TypeError`` saying
+    what to return instead when it is none."""
     if isinstance(result, Response):
         if isinstance(result, NextResponse) and (result.is_next or result.rewrite_url):
             helper = "next" if result.is_next else "rewrite"
@@ -112,49 +92,3 @@ def _to_response(result: Any, route: RouteModule, method: str) -> Response:
         f"route handler '{route.where}' {method} returned {type(result).__name__}, "
         "not a Response; return Response(...) or NextResponse.json(...)"
     )
-
-
-async def dispatch(
-    route: RouteModule,
-    request: NextRequest,
-    params: Params,
-    *,
-    dev: bool = False,
-    cache: DataCache | None = None,
-) -> Dispatch:
-    """Answer ``request`` with ``route``'s handler for its method; ``cache``
-    is the app's data cache (``@cached``, ``fetch``, ``draft_mode()``)."""
-    method = request.method
-    handler = route.handlers.get(method)
-    head_only = method == "HEAD"
-    if handler is None:
-        if head_only and "GET" in route.handlers:
-            handler = route.handlers["GET"]
-        elif method == "OPTIONS" and route.kind == "route":
-            return Dispatch(Response(status=204, headers={"allow": route.allow}), None, False)
-        else:
-            return Dispatch(method_not_allowed(route.allow), None, False)
-    state = RequestState(request, cache)
-    token = request_state.set(state)
-    failure: Exception | None = None
-    try:
-        response = _to_response(await _call(handler, request, params), route, method)
-    except (RedirectSignal, HTTPStatusSignal) as signal:
-        response = _signal_response(signal)
-    except RequestError as error:
-        response = request_error_response(error)
-    except Exception as error:
-        logger.error(
-            "%s: %s handler raised %s: %s",
-            route.where,
-            handler.method,
-            type(error).__name__,
-            error,
-            exc_info=error,
-        )
-        response = error_response(route.where, error, dev=dev)
-        failure = error
-    finally:
-        state.in_handler = False
-        request_state.reset(token)
-    return Dispatch(response, state, head_only, failure)

@@ -66,7 +66,7 @@ class _Rendered(NamedTuple):
     # takes it (the request that sent the response, or the regeneration).
     run: Rendered
 
-    def take_after(self) -> list[AfterTask]:
+    def take_after(self) -> Sequence[AfterTask]:
         return self.run.take_after()
 
 

@@ -228,16 +228,7 @@ class MiddlewareStage:
         self, result: MiddlewareResult, request: NextRequest, cycle: RequestCycle
     ) -> bool:
         match result:
-            case Respond(response) | Redirect(response):
-                await response.send_asgi(cycle.send, head_only=cycle.head_only)
-                return False
-            case Proxy(to):
-                await self._proxy.forward(to, cycle, request)
-                return False
-            case Rewrite(to, then):
-                self._rewrite(to, cycle)
-                self._continue(then, cycle)
-            case Continue():
+            case Continue():  # the common case first
                 if (
                     result.request_headers is None
                     and result.cookies is None
@@ -245,6 +236,15 @@ class MiddlewareStage:
                 ):
                     cycle.reusable_request = request  # the route sees the same request
                 self._continue(result, cycle)
+            case Rewrite(to, then):
+                self._rewrite(to, cycle)
+                self._continue(then, cycle)
+            case Proxy(to):
+                await self._proxy.forward(to, cycle, request)
+                return False
+            case Respond(response) | Redirect(response):
+                await response.send_asgi(cycle.send, head_only=cycle.head_only)
+                return False
         return True
 
     def _rewrite(self, to: InternalPath, cycle: RequestCycle) -> None:

@@ -223,7 +223,7 @@ class Pipeline:
                 return
             if target is not None:
                 route_path = target.path
-        if await routes.serve_file(route_path, cycle):
+        if routes.has_files and await routes.serve_file(route_path, cycle):
             return
         match = routes.match(route_path)
         if match is not None and routes.is_static(match):

@@ -53,6 +53,7 @@ class RouteStage:
         "_route_cache",
         "_table",
         "_trailing_slash",
+        "has_files",
     )
 
     def __init__(
@@ -74,6 +75,8 @@ class RouteStage:
         self._trailing_slash = trailing_slash
         self._dev = dev
         self._public = public if public is not None and len(public) else None
+        # Read before awaiting serve_file: no coroutine when there are none.
+        self.has_files = self._public is not None
         self._route_cache = route_cache
         self._data_cache = data_cache
         self._listed: dict[Path, frozenset[_ParamsKey]] = {}
@@ -151,7 +154,8 @@ class RouteStage:
             rendered = await render_route(
                 route, request, match.params, dev=self._dev, data=data_cache
             )
-            cycle.after.extend(rendered.take_after())
+            if rendered.after:
+                cycle.after.extend(rendered.take_after())
             await rendered.response.send_asgi(cycle.send, head_only=rendered.head_only)
         except Exception as error:  # a stream that failed half-way: log, drop
             logger.error(
