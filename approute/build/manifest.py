@@ -14,22 +14,19 @@ outside ``.approute/cache/``.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import orjson
 
+from approute._files import atomic_write
 from approute.errors import ProjectError
 from approute.project.layout import ProjectLayout
 
 __all__ = [
     "BuildManifest",
-    "atomic_write",
     "is_build_id",
     "read_manifest",
     "write_manifest",
@@ -57,23 +54,6 @@ class BuildManifest:
     def entries_dir(self, layout: ProjectLayout) -> Path:
         """The folder holding this build's prerendered entries."""
         return layout.builds_dir / self.build_id
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the
-    new one, never a part."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def write_manifest(layout: ProjectLayout, manifest: BuildManifest) -> None:

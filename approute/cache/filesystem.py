@@ -18,9 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -28,6 +26,7 @@ from pathlib import Path
 import anyio.to_thread
 import orjson
 
+from approute._files import atomic_write
 from approute.cache.entry import CacheEntry, CacheFormatError, decode, encode
 from approute.cache.handler import apply_tags
 
@@ -40,19 +39,6 @@ logger = logging.getLogger("approute.cache")
 
 _TAGS_VERSION = 1
 _Stamp = tuple[int, int, int]
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _timestamps(value: object) -> dict[str, float]:
@@ -119,7 +105,7 @@ class FilesystemCacheHandler:
 
     def _set(self, key: str, entry: CacheEntry) -> None:
         try:
-            _atomic_write(self.path_for(key), encode(entry, key=key))
+            atomic_write(self.path_for(key), encode(entry, key=key), durable=False)
         except OSError as exc:
             logger.warning("cache: cannot write entry for %r: %s", key, exc)
 
@@ -149,7 +135,7 @@ class FilesystemCacheHandler:
                 "revalidated": self._revalidated_at,
                 "expired": self._expired_at,
             }
-            _atomic_write(self._tags_path, orjson.dumps(document))
+            atomic_write(self._tags_path, orjson.dumps(document), durable=False)
             self._tags_stamp = self._stat_tags()
 
     def _stat_tags(self) -> _Stamp | None:
