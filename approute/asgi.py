@@ -19,6 +19,7 @@ import os
 from approute.app import App, ErrorApp, create_app
 from approute.build import app_from_build
 from approute.errors import ProjectError
+from approute.typegen import typegen_quietly
 
 __all__ = [
     "ROOT_ENV",
@@ -49,8 +50,10 @@ def app_from_env() -> App:
 def dev_app_from_env() -> App | ErrorApp:
     """Like ``app_from_env`` in dev mode; a broken project serves its error
     instead of stopping the server."""
+    root = os.environ.get(ROOT_ENV, ".")
+    typegen_quietly(root)  # on every reload: the editor's types follow the tree
     try:
-        return create_app(os.environ.get(ROOT_ENV, "."), dev=True)
+        return create_app(root, dev=True)
     except ProjectError as error:
         logger.error("%s", error)
         return ErrorApp(error)

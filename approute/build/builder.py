@@ -29,6 +29,7 @@ from approute.build.table import Glyph, RouteRow, format_table
 from approute.cache.entry import CacheEntry, encode
 from approute.errors import ProjectError
 from approute.project.layout import OUTPUT_DIR, ProjectLayout
+from approute.typegen import typegen_quietly
 
 __all__ = ["BUILD_ID_ENV", "build_project", "route_rows", "routes_table"]
 
@@ -141,6 +142,8 @@ def build_project(root: str | os.PathLike[str], *, out: TextIO, tty: bool = Fals
     count = len(app.project.modules)
     out.write(f"approute build: {layout.root}\n")
     out.write(f"✓ Loaded {count} route module{'s' if count != 1 else ''}\n")
+    if typegen_quietly(layout) is not None:
+        out.write(f"✓ Route types written to {layout.where(layout.types_dir)}/\n")
     out.flush()
     asyncio.run(_prerender_and_write(app, inputs, out, tty))
 

@@ -1,4 +1,5 @@
-"""``approute dev | build | start | routes`` (argparse; one function per command)."""
+"""``approute dev | build | start | routes | typegen | mypy`` (argparse; one function per
+command)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ from pathlib import Path
 
 from approute.build import app_from_build, build_project, routes_table
 from approute.cli.server import LOG_CONFIG, serve, uvicorn_config
+from approute.cli.typecheck import run_mypy
 from approute.errors import ProjectError
+from approute.project.layout import ProjectLayout
+from approute.typegen import typegen
 
 __all__ = ["main"]
 
@@ -68,6 +72,22 @@ def _routes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _mypy(args: argparse.Namespace) -> int:
+    # Everything after "mypy" is mypy's (argparse would take --strict as ours).
+    targets = list(args.args)
+    if not any(not arg.startswith("-") for arg in targets):
+        targets.append(ProjectLayout.find(".").app_dir.relative_to(Path.cwd().resolve()).as_posix())
+    return run_mypy(targets)
+
+
+def _typegen(args: argparse.Namespace) -> int:
+    written, hint = typegen(_project(args))
+    print(f"✓ Route types written to {written}")
+    if hint is not None:
+        print(f"  ! {hint}")
+    return 0
+
+
 def _seconds(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -109,12 +129,28 @@ def _parser() -> argparse.ArgumentParser:
     routes = commands.add_parser("routes", help="print the route table")
     routes.add_argument("dir", nargs="?", default=".", help="project root (default: .)")
     routes.set_defaults(run=_routes)
+
+    types = commands.add_parser("typegen", help="write route types for mypy (.approute/types)")
+    types.add_argument("dir", nargs="?", default=".", help="project root (default: .)")
+    types.set_defaults(run=_typegen)
+
+    mypy = commands.add_parser(
+        "mypy",
+        help="mypy over the project, route folders such as [id] included",
+        add_help=False,
+    )
+    mypy.add_argument("args", nargs=argparse.REMAINDER, help="mypy's arguments (default: app)")
+    mypy.set_defaults(run=_mypy)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``approute`` console script."""
-    args = _parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["mypy"]:
+        args = argparse.Namespace(run=_mypy, args=argv[1:])
+    else:
+        args = _parser().parse_args(argv)
     try:
         return int(args.run(args))
     except ProjectError as error:

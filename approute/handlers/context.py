@@ -1,31 +1,57 @@
-"""``RouteContext``: the second argument of a route handler."""
+"""``RouteContext``: the second argument of a route handler.
+
+``ctx.params`` maps each dynamic segment to its percent-decoded value
+(``[id]`` → ``str``, ``[...path]`` → ``list[str]``; an optional catch-all
+that matched nothing is absent). For type checkers ``RouteContext`` is
+generic in the params' type: ``RouteContext["/api/users/[id]"]`` (with the
+mypy plugin, ``approute.mypy_plugin``) or ``RouteContext[SomeTypedDict]``
+make ``ctx.params`` a TypedDict; plain ``RouteContext`` keeps
+``dict[str, str | list[str]]`` (docs/types.md).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Generic
 
-__all__ = ["Params", "RouteContext"]
+from typing_extensions import TypeVar
+
+__all__ = ["Params", "RouteContext", "RouteParams"]
 
 Params = dict[str, str | list[str]]
 
+P = TypeVar("P", bound=Mapping[str, Any], default=Params)
 
-class RouteContext:
-    """What a handler learns about its route: ``ctx.params``.
 
-    ``params`` maps each dynamic segment to its percent-decoded value
-    (``[id]`` → ``str``, ``[...path]`` → ``list[str]``; an optional catch-all
-    that matched nothing is absent). ``RouteContext["/api/users/[id]"]`` is
-    accepted as an annotation and means plain ``RouteContext``: there is no
-    ``approute typegen`` yet to make it precise (docs/route-handlers.md).
-    """
+class RouteParams(Params):
+    """``ctx.params``: a ``dict`` whose missing key names the route's params."""
+
+    __slots__ = ("names", "route")
+
+    def __init__(self, params: Params, route: str, names: tuple[str, ...]) -> None:
+        super().__init__(params)
+        self.route = route
+        self.names = names
+
+    def __missing__(self, key: str) -> str | list[str]:
+        known = ", ".join(repr(name) for name in self.names) or "none"
+        raise KeyError(f"{key!r}: the route {self.route} has no such param (its params: {known})")
+
+
+class RouteContext(Generic[P]):
+    """What a handler learns about its route: ``ctx.params``."""
 
     __slots__ = ("params",)
 
-    def __init__(self, params: Params) -> None:
+    def __init__(self, params: P) -> None:
         self.params = params
 
-    def __class_getitem__(cls, route: Any) -> type[RouteContext]:
-        return cls
+    def __class_getitem__(cls, item: Any) -> Any:
+        # RouteContext["/api/users/[id]"] names a route: a type checker's
+        # business (the mypy plugin); at run time it is plain RouteContext.
+        if isinstance(item, str):
+            return cls
+        return super().__class_getitem__(item)  # type: ignore[misc]
 
     def __repr__(self) -> str:
-        return f"RouteContext(params={self.params!r})"
+        return f"RouteContext(params={dict(self.params)!r})"

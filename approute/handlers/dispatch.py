@@ -11,7 +11,7 @@ from typing import Any
 import anyio.to_thread
 
 from approute.errors import HTTPStatusSignal, RedirectSignal, RequestError
-from approute.handlers.context import Params, RouteContext
+from approute.handlers.context import Params, RouteContext, RouteParams
 from approute.handlers.module import Handler, RouteModule
 from approute.http.request import NextRequest
 from approute.http.response import NextResponse, Response
@@ -57,12 +57,16 @@ def signal_response(signal: RedirectSignal | HTTPStatusSignal) -> Response:
     return Response(status=signal.status)
 
 
-async def call_handler(handler: Handler, request: NextRequest, params: Params) -> Any:
+async def call_handler(
+    handler: Handler, request: NextRequest, params: Params, route: RouteModule
+) -> Any:
     """Call ``handler`` with as many of ``(request, ctx)`` as it takes."""
     arity = handler.arity
-    args: tuple[Any, ...] = (
-        (request, RouteContext(params)) if arity == 2 else (request,) if arity == 1 else ()
-    )
+    if arity == 2:
+        ctx = RouteContext(RouteParams(params, route.pattern, route.param_names))
+        args: tuple[Any, ...] = (request, ctx)
+    else:
+        args = (request,) if arity == 1 else ()
     if handler.is_async:
         return await handler.func(*args)
     # anyio copies the context into the worker thread, so headers()/cookies()

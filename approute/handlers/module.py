@@ -8,11 +8,12 @@ whether each handler is async, how many arguments it takes, and the
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from approute.errors import ProjectError
 from approute.handlers.methods import HTTP_METHODS, allow_header
@@ -24,6 +25,8 @@ __all__ = ["Handler", "RouteModule", "export_warnings", "read_route_module"]
 logger = logging.getLogger("approute")
 
 _PAGE_ALLOW = "GET, HEAD"
+# A param segment of a route pattern: [id], [...slug], [[...slug]].
+_PARAM: Final = re.compile(r"\[\[?(?:\.\.\.)?([^\[\]/]+)\]\]?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +54,12 @@ class RouteModule:
     # The one "cacheable GET" decision: the segment config caches it and the
     # module exports GET. The router, the app and the build all read this.
     cached_get: bool = field(init=False)
+    # The route's params in URL order ("id" of [id], "slug" of [...slug]).
+    param_names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cached_get", self.segment.cached and "GET" in self.handlers)
+        object.__setattr__(self, "param_names", tuple(_PARAM.findall(self.pattern)))
 
     @property
     def methods(self) -> frozenset[str]:

@@ -83,6 +83,11 @@ class ProjectLayout:
         return self.output_dir / "build"
 
     @property
+    def types_dir(self) -> Path:
+        """What ``approute typegen`` writes for type checkers."""
+        return self.output_dir / "types"
+
+    @property
     def manifest_file(self) -> Path:
         """The current build's manifest, written last by ``approute build``."""
         return self.output_dir / "build-manifest.json"

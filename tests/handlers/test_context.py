@@ -1,0 +1,52 @@
+"""``RouteContext``: generic in its params for type checkers, plain at run
+time; a missing params key names the route's params."""
+
+from __future__ import annotations
+
+from typing import TypedDict, get_args
+
+import pytest
+
+from approute import RouteContext
+from approute.app import create_app
+from approute.handlers.context import RouteParams
+from approute.testing import TestClient
+from tests.conftest import ProjectFactory
+
+
+class UserParams(TypedDict):
+    id: str
+
+
+def test_a_route_string_is_plain_route_context_at_run_time() -> None:
+    assert RouteContext["/api/users/[id]"] is RouteContext
+
+
+def test_a_params_type_makes_a_generic_alias() -> None:
+    assert get_args(RouteContext[UserParams]) == (UserParams,)
+
+
+def test_a_missing_key_names_the_route_and_its_params() -> None:
+    params = RouteParams({"id": "7"}, "/api/users/[id]", ("id",))
+    assert params["id"] == "7"
+    with pytest.raises(KeyError, match=r"'slug': the route /api/users/\[id\] has no such param"):
+        params["slug"]
+    assert params.get("slug") is None  # .get and `in` stay dict's
+
+
+def test_handlers_get_route_params(make_project: ProjectFactory) -> None:
+    source = (
+        "from approute import Response\n"
+        "def GET(request, ctx):\n"
+        "    try:\n"
+        "        return Response(ctx.params['slug'])\n"
+        "    except KeyError as error:\n"
+        "        return Response(str(error.args[0]), status=404)\n"
+    )
+    root = make_project({"app/docs/[section]/[...rest]/route.py": source})
+    response = TestClient(create_app(root)).get("/docs/a/b/c")
+    assert response.status_code == 404
+    assert response.text == (
+        "'slug': the route /docs/[section]/[...rest] has no such param "
+        "(its params: 'section', 'rest')"
+    )
