@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from types import ModuleType
 from typing import Any, Final, Literal
 
 from approute.errors import ProjectError
+from approute.handlers.context import RouteContext
 from approute.handlers.methods import HTTP_METHODS, allow_header
 from approute.handlers.segment import SegmentConfig, read_segment_config
 from approute.project.callables import is_async_callable, positional_shape
@@ -25,6 +27,8 @@ __all__ = ["Handler", "RouteModule", "export_warnings", "read_route_module"]
 logger = logging.getLogger("approute")
 
 _PAGE_ALLOW = "GET, HEAD"
+# What a handler's second parameter may be annotated with, as written.
+_CONTEXT_NAMES: Final = frozenset({"RouteContext", "Any", "object"})
 # A param segment of a route pattern: [id], [...slug], [[...slug]].
 _PARAM: Final = re.compile(r"\[\[?(?:\.\.\.)?([^\[\]/]+)\]\]?")
 
@@ -72,7 +76,7 @@ def _line(func: Callable[..., Any]) -> int | None:
     return code.co_firstlineno if code is not None else None
 
 
-def _arity(func: Callable[..., Any], name: str, where: str) -> int:
+def _arity(func: Callable[..., Any], name: str, where: str, pattern: str) -> int:
     """How many of ``(request, ctx)`` to pass; a signature that cannot take
     them is a ``ProjectError`` naming the file and line."""
     line = _line(func)
@@ -90,10 +94,35 @@ def _arity(func: Callable[..., Any], name: str, where: str) -> int:
             f"{location}: {name} takes {shape.required} required arguments; "
             "a handler takes (request) or (request, ctx)"
         )
+    if shape.second is not None and not _is_context_annotation(shape.second[1]):
+        parameter, annotation = shape.second
+        written = annotation if isinstance(annotation, str) else _type_name(annotation)
+        raise ProjectError(
+            f"{location}: {name}'s second parameter `{parameter}: {written}` receives the "
+            f"route's RouteContext, not a param value; annotate it "
+            f'`ctx: RouteContext["{pattern}"]` and read ctx.params (docs/types.md)'
+        )
     return 2 if shape.variadic else min(shape.positional, 2)
 
 
-def _handler(func: Any, name: str, where: str) -> Handler:
+def _type_name(annotation: Any) -> str:
+    return getattr(annotation, "__qualname__", None) or repr(annotation)
+
+
+def _is_context_annotation(annotation: Any) -> bool:
+    """``RouteContext`` (plain, with a route string or a params type), or
+    something as wide as ``Any``/``object``: what the second argument is."""
+    if isinstance(annotation, str):
+        text = annotation.replace(" ", "")
+        head = text.split("[", 1)[0].rsplit(".", 1)[-1]
+        return head in _CONTEXT_NAMES
+    if annotation in (Any, object):
+        return True
+    origin = typing.get_origin(annotation) or annotation
+    return isinstance(origin, type) and issubclass(origin, RouteContext)
+
+
+def _handler(func: Any, name: str, where: str, pattern: str) -> Handler:
     if not callable(func):
         raise ProjectError(
             f"{where}: {name} must be a function (sync or async); got {type(func).__name__}"
@@ -102,7 +131,7 @@ def _handler(func: Any, name: str, where: str) -> Handler:
         func=func,
         method=name,
         is_async=is_async_callable(func),
-        arity=_arity(func, name, where),
+        arity=_arity(func, name, where, pattern),
     )
 
 
@@ -132,13 +161,13 @@ def read_route_module(
         page = getattr(module, "page", None)
         if page is None:
             raise ProjectError(f"{where}: a page module must export `def page(request, ctx)`")
-        handlers["GET"] = _handler(page, "page", where)
+        handlers["GET"] = _handler(page, "page", where, pattern)
         allow = _PAGE_ALLOW
     else:
         for method in HTTP_METHODS:
             func = getattr(module, method, None)
             if func is not None:
-                handlers[method] = _handler(func, method, where)
+                handlers[method] = _handler(func, method, where, pattern)
         allow = allow_header(set(handlers))
     for warning in export_warnings(module, where):
         logger.warning(warning)

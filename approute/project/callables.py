@@ -26,6 +26,9 @@ class PositionalShape:
     required: int  # of which without a default
     variadic: bool  # has *args
     required_keyword: str | None  # the first keyword-only parameter without a default
+    # The second positional parameter's name and annotation as written (a
+    # string under `from __future__ import annotations`), or None.
+    second: tuple[str, Any] | None = None
 
 
 def positional_shape(func: Callable[..., Any]) -> PositionalShape | None:
@@ -38,10 +41,13 @@ def positional_shape(func: Callable[..., Any]) -> PositionalShape | None:
     positional = required = 0
     variadic = False
     required_keyword = None
+    second = None
     for parameter in signature.parameters.values():
         if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
             positional += 1
             required += parameter.default is parameter.empty
+            if positional == 2 and parameter.annotation is not parameter.empty:
+                second = (parameter.name, parameter.annotation)
         elif parameter.kind is parameter.VAR_POSITIONAL:
             variadic = True
         elif (
@@ -50,4 +56,4 @@ def positional_shape(func: Callable[..., Any]) -> PositionalShape | None:
             and required_keyword is None
         ):
             required_keyword = parameter.name
-    return PositionalShape(positional, required, variadic, required_keyword)
+    return PositionalShape(positional, required, variadic, required_keyword, second)

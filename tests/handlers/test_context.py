@@ -9,6 +9,7 @@ import pytest
 
 from approute import RouteContext
 from approute.app import create_app
+from approute.errors import ProjectError
 from approute.handlers.context import RouteParams
 from approute.testing import TestClient
 from tests.conftest import ProjectFactory
@@ -50,3 +51,51 @@ def test_handlers_get_route_params(make_project: ProjectFactory) -> None:
         "'slug': the route /docs/[section]/[...rest] has no such param "
         "(its params: 'section', 'rest')"
     )
+
+
+@pytest.mark.parametrize(
+    ("signature", "shown"),
+    [
+        pytest.param("request, id: int", "`id: int`", id="fastapi-habit"),
+        pytest.param("request, id: 'int'", "`id: int`", id="string-annotation"),
+        pytest.param("request, params: dict", "`params: dict`", id="a-dict"),
+    ],
+)
+def test_a_second_parameter_annotated_as_a_param_value_is_refused(
+    make_project: ProjectFactory, signature: str, shown: str
+) -> None:
+    source = f"from approute import Response\n\ndef GET({signature}):\n    return Response('')\n"
+    root = make_project({"app/api/users/[id]/route.py": source})
+    with pytest.raises(ProjectError) as info:
+        create_app(root)
+    message = str(info.value)
+    assert message.startswith("app/api/users/[id]/route.py:3: GET's second parameter ")
+    assert shown in message
+    assert 'annotate it `ctx: RouteContext["/api/users/[id]"]`' in message
+
+
+@pytest.mark.parametrize(
+    "annotation",
+    [
+        "RouteContext",
+        'RouteContext["/api/users/[id]"]',
+        "approute.RouteContext",
+        "RouteContext[UserParams]",
+        "Any",
+        "object",
+    ],
+)
+@pytest.mark.parametrize("future", [True, False], ids=["string", "evaluated"])
+def test_route_context_annotations_are_accepted(
+    make_project: ProjectFactory, annotation: str, future: bool
+) -> None:
+    source = (
+        ("from __future__ import annotations\n" if future else "")
+        + "from typing import Any, TypedDict\n"
+        + "import approute\n"
+        + "from approute import Response, RouteContext\n"
+        + "class UserParams(TypedDict):\n    id: str\n"
+        + f"def GET(request, ctx: {annotation}):\n    return Response(ctx.params['id'])\n"
+    )
+    root = make_project({"app/api/users/[id]/route.py": source})
+    assert TestClient(create_app(root)).get("/api/users/7").text == "7"
