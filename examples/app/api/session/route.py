@@ -6,7 +6,8 @@ from approute.server import after
 
 
 def GET(request: NextRequest) -> NextResponse:
-    visits = int(cookies().get("visits").value if cookies().has("visits") else 0) + 1
+    seen = cookies().get("visits")
+    visits = int(seen.value if seen is not None else 0) + 1
     cookies().set("visits", str(visits), http_only=True, same_site="lax")
     after(lambda: print(f"session seen ({visits} visits)"))
     return NextResponse.json({"visits": visits, "agent": headers().get("user-agent")})

@@ -5,7 +5,7 @@ from approute import NextRequest, NextResponse, UploadFile
 
 async def POST(request: NextRequest) -> NextResponse:
     form = await request.form_data()
-    result = {}
+    result: dict[str, object] = {}
     for name, value in form.items():
         if isinstance(value, UploadFile):
             result[name] = {"file": value.name, "type": value.type, "size": value.size}

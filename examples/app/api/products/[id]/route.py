@@ -17,6 +17,6 @@ def generate_static_params() -> list[dict[str, str]]:
     return [{"id": product_id} for product_id in PRODUCTS]
 
 
-async def GET(request: NextRequest, ctx: RouteContext) -> NextResponse:
+async def GET(request: NextRequest, ctx: RouteContext["/api/products/[id]"]) -> NextResponse:
     product_id = ctx.params["id"]
     return NextResponse.json({"id": product_id, "name": PRODUCTS[product_id]})
