@@ -1,24 +1,28 @@
 """``approute typegen``: what type checkers need to know about the app's routes.
 
-As ``next build`` writes ``.next/types``, typegen writes
-``.approute/types/routes.json``: every route pattern of the app and the
-kind of each of its params (``[id]`` → ``"str"``, ``[...slug]`` →
-``"list"``, ``[[...slug]]`` → ``"optional_list"``). The mypy plugin
-(``approute.mypy_plugin``) reads it to make ``RouteContext["/api/users/[id]"]``
-a ``RouteContext`` whose ``params`` is ``{"id": str}``, and to refuse a
-route string that names no route. Only the folder tree is read: no route
-module is imported, so a broken module does not stop typegen.
+As ``next build`` writes ``.next/types``, typegen writes two files under
+``.approute/types/``:
 
-When the project's ``pyproject.toml`` has no ``[tool.mypy]`` table, typegen
-adds one with the plugin and ``explicit_package_bases`` (folders such as
-``[id]`` are not package names), so ``mypy --strict app`` works from the
-project root; an existing table is never edited, only checked.
+* ``routes.json``: every route pattern and the kind of each of its params
+  (``[id]`` → ``"str"``, ``[...slug]`` → ``"list"``, ``[[...slug]]`` →
+  ``"optional_list"``), which the mypy plugin (``approute.mypy_plugin``)
+  reads to type ``RouteContext["/api/users/[id]"]``;
+* ``app_routes.pyi``: the same as types any checker reads, pyright
+  included: a ``TypedDict`` of params per route (``ApiUsersIdParams``, for
+  ``RouteContext[ApiUsersIdParams]``) and ``Route``, the ``Literal`` of
+  every route pattern.
+
+Only the folder tree is read: no route module is imported, so a broken
+module does not stop typegen. When the project's ``pyproject.toml`` has no
+``[tool.mypy]`` (or ``[tool.pyright]``) table, typegen adds one; an
+existing table is never edited, only checked (docs/types.md).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Final
 
@@ -30,16 +34,33 @@ from approute.project.layout import ProjectLayout
 from approute.routing.scan import RouteFile, scan_app
 from approute.routing.segments import SegmentKind
 
-__all__ = ["MYPY_TABLE", "TYPES_VERSION", "route_params", "typegen", "typegen_quietly"]
+__all__ = [
+    "MYPY_TABLE",
+    "PYRIGHT_TABLE",
+    "STUB_MODULE",
+    "TYPES_VERSION",
+    "params_names",
+    "route_params",
+    "typegen",
+    "typegen_quietly",
+]
 
 TYPES_VERSION: Final = 1
 PLUGIN: Final = "approute.mypy_plugin"
+STUB_MODULE: Final = "app_routes"
 MYPY_TABLE: Final = f"""
 [tool.mypy]
-# Added by `approute typegen`: typed RouteContext["/route"] params, and
-# route folders such as [id] (not package names) checked by path.
+# Added by `approute typegen` (docs/types.md): typed RouteContext params,
+# the generated {STUB_MODULE} module, route folders such as [id] by path.
 plugins = ["{PLUGIN}"]
+mypy_path = ".approute/types"
 explicit_package_bases = true
+"""
+PYRIGHT_TABLE: Final = f"""
+[tool.pyright]
+# Added by `approute typegen` (docs/types.md): the generated {STUB_MODULE} module.
+extraPaths = [".approute/types"]
+reportMissingModuleSource = false
 """
 
 logger = logging.getLogger("approute")
@@ -61,24 +82,72 @@ def route_params(route: RouteFile) -> dict[str, str]:
 
 
 def _pyproject_hint(layout: ProjectLayout) -> str | None:
-    """Add ``[tool.mypy]`` when missing; a line to print when it exists
-    without the plugin (None when nothing is to be said)."""
+    """Add the ``[tool.mypy]`` and ``[tool.pyright]`` tables that are
+    missing; a line to print when the mypy table exists without the plugin
+    (None when nothing is to be said)."""
     path = layout.root / "pyproject.toml"
     text = path.read_text(encoding="utf-8") if path.is_file() else ""
-    if "[tool.mypy]" not in text:
+    hint = None
+    if "[tool.mypy]" in text and PLUGIN not in text:
+        hint = (
+            f"pyproject.toml has a [tool.mypy] table without the plugin: add "
+            f'plugins = ["{PLUGIN}"], mypy_path = ".approute/types" and '
+            "explicit_package_bases = true to it"
+        )
+    added = "".join(
+        table
+        for name, table in (("[tool.mypy]", MYPY_TABLE), ("[tool.pyright]", PYRIGHT_TABLE))
+        if name not in text
+    )
+    if added:
         if text and not text.endswith("\n"):
             text += "\n"
         try:
-            atomic_write(path, (text + MYPY_TABLE if text else MYPY_TABLE.lstrip()).encode())
+            atomic_write(path, (text + added if text else added.lstrip()).encode())
         except OSError as error:
-            return f"could not add a [tool.mypy] table to pyproject.toml ({error})"
-        return None
-    if PLUGIN not in text:
-        return (
-            f"pyproject.toml has a [tool.mypy] table without the plugin: add "
-            f'plugins = ["{PLUGIN}"] and explicit_package_bases = true to it'
-        )
-    return None
+            return f"could not add [tool.mypy]/[tool.pyright] to pyproject.toml ({error})"
+    return hint
+
+
+def params_names(patterns: list[str]) -> dict[str, str]:
+    """The TypedDict name of each route's params: its words in CamelCase
+    (``/api/users/[id]`` → ``ApiUsersIdParams``, ``/`` → ``RootParams``);
+    two routes that spell alike get a number, in pattern order."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for pattern in sorted(patterns):
+        words = re.findall(r"[A-Za-z0-9]+", pattern)
+        stem = "".join(word[:1].upper() + word[1:] for word in words) or "Root"
+        if stem[0].isdigit():
+            stem = "Route" + stem
+        name, number = f"{stem}Params", 2
+        while name in taken:
+            name, number = f"{stem}Params{number}", number + 1
+        taken.add(name)
+        names[pattern] = name
+    return names
+
+
+def _stub(routes: dict[str, dict[str, str]]) -> str:
+    """``app_routes.pyi``: a TypedDict of params per route, and ``Route``."""
+    names = params_names(list(routes))
+    lines = [
+        '"""The app\'s routes, generated by `approute typegen`: do not edit."""',
+        "",
+        "from typing import Literal, TypedDict",
+        "",
+        "from typing_extensions import NotRequired",
+        "",
+        "Route = Literal[",
+        *(f"    {orjson.dumps(pattern).decode()}," for pattern in sorted(routes)),
+        "]",
+    ]
+    types = {"str": "str", "list": "list[str]", "optional_list": "NotRequired[list[str]]"}
+    for pattern in sorted(routes):
+        lines += ["", "", f"class {names[pattern]}(TypedDict):"]
+        lines.append(f'    """Params of {pattern}."""')
+        lines += [f"    {param}: {types[kind]}" for param, kind in routes[pattern].items()]
+    return "\n".join(lines) + "\n"
 
 
 def typegen(root: str | os.PathLike[str] | ProjectLayout) -> tuple[Path, str | None]:
@@ -93,6 +162,7 @@ def typegen(root: str | os.PathLike[str] | ProjectLayout) -> tuple[Path, str | N
     document = {"version": TYPES_VERSION, "routes": routes}
     target = layout.types_dir / "routes.json"
     atomic_write(target, orjson.dumps(document, option=orjson.OPT_INDENT_2))
+    atomic_write(layout.types_dir / f"{STUB_MODULE}.pyi", _stub(routes).encode())
     return target, _pyproject_hint(layout)
 
 

@@ -120,10 +120,15 @@ def test_each_misuse_is_a_mypy_error(checked: tuple[Path, str], name: str) -> No
     assert BAD[name][1] in "\n".join(errors)
 
 
-def test_a_pyproject_with_its_own_mypy_table_is_left_alone(make_project: ProjectFactory) -> None:
+def test_a_pyproject_with_its_own_mypy_table_is_left_alone(
+    make_project: ProjectFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
     root = make_project({"app/route.py": "", "pyproject.toml": "[tool.mypy]\nstrict = true\n"})
     assert main(["typegen", str(root)]) == 0
-    assert (root / "pyproject.toml").read_text() == "[tool.mypy]\nstrict = true\n"
+    text = (root / "pyproject.toml").read_text()
+    assert text.startswith("[tool.mypy]\nstrict = true\n\n[tool.pyright]\n")
+    assert text.count("[tool.mypy]") == 1
+    assert 'plugins = ["approute.mypy_plugin"]' in capsys.readouterr().out  # said, not done
 
 
 def test_approute_mypy_names_each_route_file_apart() -> None:
