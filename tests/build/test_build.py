@@ -136,7 +136,12 @@ def test_broken_project_exits_1_with_file_and_line(
     ("params", "message"),
     [
         pytest.param("[{'id': 3}]", "'id' must be a non-empty string", id="not-a-string"),
-        pytest.param("[{'other': '3'}]", "'id' must be a non-empty string", id="missing-key"),
+        pytest.param("[{}]", "'id' must be a non-empty string", id="missing-key"),
+        pytest.param(
+            "[{'id': '3', 'slug': 'x'}]",
+            "'slug' is not a param of /api/[id] (its params: 'id')",
+            id="not-a-param",
+        ),
         pytest.param("{'id': '3'}", "must return a list of dicts", id="not-a-list"),
         pytest.param("1 / 0", "generate_static_params() raised ZeroDivisionError", id="raises"),
     ],
