@@ -5,8 +5,6 @@ its own message (docs/types.md)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -16,6 +14,7 @@ import pytest
 from approute.cli.main import main
 from approute.cli.typecheck import module_name
 from tests.conftest import ProjectFactory
+from tests.typegen.support import approute_mypy, write_sources
 
 HEAD = "from approute import NextRequest, Response, RouteContext\n\n"
 
@@ -68,22 +67,14 @@ BAD = {
 def checked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     root = tmp_path_factory.mktemp("typed")
     sources = {**GOOD, **{name: source for name, (source, _) in BAD.items()}}
-    for name, source in sources.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(HEAD + textwrap.dedent(source).lstrip())
+    write_sources(
+        root, {name: HEAD + textwrap.dedent(text).lstrip() for name, text in sources.items()}
+    )
     assert main(["typegen", str(root)]) == 0
     # `approute mypy` is mypy with route folders such as [id] named by
     # their whole path (plain mypy calls both [id]/route.py and
     # [...slug]/route.py "route" and stops).
-    done = subprocess.run(
-        [sys.executable, "-m", "approute.cli", "mypy", "--strict"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return root, done.stdout + done.stderr
+    return root, approute_mypy(root)
 
 
 def test_typegen_lists_every_route_with_its_params(checked: tuple[Path, str]) -> None:

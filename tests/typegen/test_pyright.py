@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from approute.cli.main import main
+from tests.typegen.support import approute_mypy, write_sources
 
 HEAD = """\
 # pyright: strict
@@ -93,10 +94,13 @@ def _pyright() -> str:
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("aliases")
     files = {name: (imported, source) for name, (imported, source, *_) in BAD.items()}
-    for name, (imported, source) in {**GOOD, **files}.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(HEAD.format(name=imported) + textwrap.dedent(source).lstrip())
+    write_sources(
+        root,
+        {
+            name: HEAD.format(name=imported) + textwrap.dedent(source).lstrip()
+            for name, (imported, source) in {**GOOD, **files}.items()
+        },
+    )
     assert main(["typegen", str(root)]) == 0
     return root
 
@@ -116,14 +120,7 @@ def pyright_output(project: Path) -> str:
 
 @pytest.fixture(scope="module")
 def mypy_output(project: Path) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "approute.cli", "mypy", "--strict"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return done.stdout + done.stderr
+    return approute_mypy(project)
 
 
 @pytest.mark.parametrize("name", sorted(GOOD))
