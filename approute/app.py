@@ -26,7 +26,7 @@ from approute.cache.draft import DraftSecret
 from approute.cache.select import cache_handler_from_config, redis_prefix_for
 from approute.config.load import ProjectConfig, load_config
 from approute.errors import ProjectError
-from approute.handlers.module import RouteModule, read_route_module
+from approute.handlers.module import RouteModule, broken_route_module, read_route_module
 from approute.handlers.route_cache import PrerenderedEntries, RouteCache
 from approute.http.body_limits import BodyPace, parse_size
 from approute.http.forms import FormLimits
@@ -163,13 +163,20 @@ def create_app(
     table = RouteTable(routes)
     modules: dict[Path, RouteModule] = {}
     for route in routes:
-        modules[route.file] = read_route_module(
-            load_module(route.file, root_path),
-            file=route.file,
-            where=layout.where(route.file),
-            pattern=route.pattern,
-            kind=route.kind,
-        )
+        where = layout.where(route.file)
+        try:
+            module = load_module(route.file, root_path)
+            modules[route.file] = read_route_module(
+                module, file=route.file, where=where, pattern=route.pattern, kind=route.kind
+            )
+        except ProjectError as error:
+            if not dev:
+                raise
+            # approute dev serves the other routes; this one shows its error.
+            logger.error("%s", error)
+            modules[route.file] = broken_route_module(
+                error, file=route.file, where=where, pattern=route.pattern, kind=route.kind
+            )
     middleware = None
     if layout.middleware_file is not None:
         middleware = read_middleware_module(

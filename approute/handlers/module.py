@@ -20,9 +20,16 @@ from approute.errors import ProjectError
 from approute.handlers.context import RouteContext
 from approute.handlers.methods import HTTP_METHODS, allow_header
 from approute.handlers.segment import SegmentConfig, read_segment_config
+from approute.http.response import Response
 from approute.project.callables import is_async_callable, positional_shape
 
-__all__ = ["Handler", "RouteModule", "export_warnings", "read_route_module"]
+__all__ = [
+    "Handler",
+    "RouteModule",
+    "broken_route_module",
+    "export_warnings",
+    "read_route_module",
+]
 
 logger = logging.getLogger("approute")
 
@@ -181,4 +188,28 @@ def read_route_module(
         allow=allow,
         module=module,
         segment=segment or SegmentConfig(),
+    )
+
+
+def broken_route_module(
+    error: ProjectError, *, file: Path, where: str, pattern: str, kind: Literal["route", "page"]
+) -> RouteModule:
+    """``approute dev`` with one broken route module: the route answers every
+    method with the error (500, text), and the other routes serve on."""
+    body = f"approute could not load {where}:\n\n{error}\n"
+
+    async def show(request: Any) -> Any:
+        return Response(body, status=500, headers={"content-type": "text/plain; charset=utf-8"})
+
+    handlers = {
+        method: Handler(func=show, method=method, is_async=True, arity=1) for method in HTTP_METHODS
+    }
+    return RouteModule(
+        file=file,
+        where=where,
+        pattern=pattern,
+        kind=kind,
+        handlers=handlers,
+        allow=allow_header(set(handlers)),
+        module=ModuleType(f"broken:{where}"),
     )
