@@ -9,8 +9,9 @@ As ``next build`` writes ``.next/types``, typegen writes two files under
   reads to type ``RouteContext["/api/users/[id]"]``;
 * ``app_routes.pyi``: the same as types any checker reads, pyright
   included: a ``TypedDict`` of params per route (``ApiUsersIdParams``, for
-  ``RouteContext[ApiUsersIdParams]``) and ``Route``, the ``Literal`` of
-  every route pattern.
+  ``RouteContext[ApiUsersIdParams]``), ``Route``, the ``Literal`` of every
+  route pattern, and ``StaticRoute``, of those without params (typed
+  navigation: ``to: StaticRoute = "/about"`` then ``redirect(to)``).
 
 Only the folder tree is read: no route module is imported, so a broken
 module does not stop typegen. When the project's ``pyproject.toml`` has no
@@ -138,8 +139,17 @@ def _stub(routes: dict[str, dict[str, str]]) -> str:
         "",
         "from typing_extensions import NotRequired",
         "",
+        "# Every route pattern of the app.",
         "Route = Literal[",
         *(f"    {orjson.dumps(pattern).decode()}," for pattern in sorted(routes)),
+        "]",
+        "# The routes without params: paths a redirect() may name as they are.",
+        "StaticRoute = Literal[",
+        *(
+            f"    {orjson.dumps(pattern).decode()},"
+            for pattern in sorted(routes)
+            if not routes[pattern]
+        ),
         "]",
     ]
     types = {"str": "str", "list": "list[str]", "optional_list": "NotRequired[list[str]]"}

@@ -30,6 +30,16 @@ if TYPE_CHECKING:
 """
 
 GOOD = {
+    "app/route.py": (
+        "StaticRoute",
+        """
+        HOME: StaticRoute = "/"
+
+
+        def GET(request: NextRequest, ctx: RouteContext) -> Response:
+            return Response(HOME)
+        """,
+    ),
     "app/api/users/[id]/route.py": (
         "ApiUsersIdParams",
         """
@@ -71,6 +81,18 @@ BAD = {
         """,
         '"ApiUserIdParams" is unknown import symbol',
         'Module "app_routes" has no attribute "ApiUserIdParams"',
+    ),
+    "app/bad/link/route.py": (
+        "StaticRoute",
+        """
+        HOME: StaticRoute = "/api/users"
+
+
+        def GET(request: NextRequest, ctx: RouteContext) -> Response:
+            return Response(HOME)
+        """,
+        'Type "Literal[\'/api/users\']" is not assignable to declared type "StaticRoute"',
+        "Incompatible types in assignment (expression has type \"Literal['/api/users']\"",
     ),
     "app/bad/catchall/route.py": (
         "DocsSlugParams",
