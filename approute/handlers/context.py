@@ -12,7 +12,7 @@ make ``ctx.params`` a TypedDict; plain ``RouteContext`` keeps
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Generic
+from typing import Any, ClassVar, Generic
 
 from typing_extensions import TypeVar
 
@@ -24,14 +24,19 @@ P = TypeVar("P", bound=Mapping[str, Any], default=Params)
 
 
 class RouteParams(Params):
-    """``ctx.params``: a ``dict`` whose missing key names the route's params."""
+    """``ctx.params``: a ``dict`` whose missing key names the route's params.
 
-    __slots__ = ("names", "route")
+    Each route has its own subclass (:meth:`for_route`, made at load), so a
+    request's params are a plain dict copy: no ``__init__`` of ours runs."""
 
-    def __init__(self, params: Params, route: str, names: tuple[str, ...]) -> None:
-        super().__init__(params)
-        self.route = route
-        self.names = names
+    __slots__ = ()
+    route: ClassVar[str] = ""
+    names: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def for_route(cls, route: str, names: tuple[str, ...]) -> type[RouteParams]:
+        """The params type of one route."""
+        return type(cls.__name__, (cls,), {"__slots__": (), "route": route, "names": names})
 
     def __missing__(self, key: str) -> str | list[str]:
         known = ", ".join(repr(name) for name in self.names) or "none"

@@ -11,7 +11,7 @@ from typing import Any
 import anyio.to_thread
 
 from approute.errors import HTTPStatusSignal, RedirectSignal, RequestError
-from approute.handlers.context import Params, RouteContext, RouteParams
+from approute.handlers.context import Params, RouteContext
 from approute.handlers.module import Handler, RouteModule
 from approute.http.request import NextRequest
 from approute.http.response import NextResponse, Response
@@ -63,7 +63,7 @@ async def call_handler(
     """Call ``handler`` with as many of ``(request, ctx)`` as it takes."""
     arity = handler.arity
     if arity == 2:
-        ctx = RouteContext(RouteParams(params, route.pattern, route.param_names))
+        ctx = RouteContext(route.params_type(params))
         args: tuple[Any, ...] = (request, ctx)
     else:
         args = (request,) if arity == 1 else ()

@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import Any, Final, Literal
 
 from approute.errors import ProjectError
-from approute.handlers.context import RouteContext
+from approute.handlers.context import RouteContext, RouteParams
 from approute.handlers.methods import HTTP_METHODS, allow_header
 from approute.handlers.segment import SegmentConfig, read_segment_config
 from approute.http.response import Response
@@ -65,12 +65,13 @@ class RouteModule:
     # The one "cacheable GET" decision: the segment config caches it and the
     # module exports GET. The router, the app and the build all read this.
     cached_get: bool = field(init=False)
-    # The route's params in URL order ("id" of [id], "slug" of [...slug]).
-    param_names: tuple[str, ...] = field(init=False)
+    # ctx.params' type: a dict whose missing key names the route's params.
+    params_type: type[RouteParams] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cached_get", self.segment.cached and "GET" in self.handlers)
-        object.__setattr__(self, "param_names", tuple(_PARAM.findall(self.pattern)))
+        names = tuple(_PARAM.findall(self.pattern))
+        object.__setattr__(self, "params_type", RouteParams.for_route(self.pattern, names))
 
     @property
     def methods(self) -> frozenset[str]:

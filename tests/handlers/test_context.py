@@ -28,7 +28,7 @@ def test_a_params_type_makes_a_generic_alias() -> None:
 
 
 def test_a_missing_key_names_the_route_and_its_params() -> None:
-    params = RouteParams({"id": "7"}, "/api/users/[id]", ("id",))
+    params = RouteParams.for_route("/api/users/[id]", ("id",))({"id": "7"})
     assert params["id"] == "7"
     with pytest.raises(KeyError, match=r"'slug': the route /api/users/\[id\] has no such param"):
         params["slug"]
