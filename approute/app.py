@@ -162,6 +162,7 @@ def create_app(
     routes = scan_app(layout.app_dir)
     table = RouteTable(routes)
     modules: dict[Path, RouteModule] = {}
+    broken: list[ProjectError] = []
     for route in routes:
         where = layout.where(route.file)
         try:
@@ -170,13 +171,18 @@ def create_app(
                 module, file=route.file, where=where, pattern=route.pattern, kind=route.kind
             )
         except ProjectError as error:
-            if not dev:
-                raise
-            # approute dev serves the other routes; this one shows its error.
-            logger.error("%s", error)
-            modules[route.file] = broken_route_module(
-                error, file=route.file, where=where, pattern=route.pattern, kind=route.kind
-            )
+            broken.append(error)
+            if dev:  # approute dev serves the other routes; this one shows its error.
+                logger.error("%s", error)
+                modules[route.file] = broken_route_module(
+                    error, file=route.file, where=where, pattern=route.pattern, kind=route.kind
+                )
+    if broken and not dev:
+        # Every broken module at once, not one per build.
+        if len(broken) == 1:
+            raise broken[0]
+        lines = "\n".join(f"  {error}" for error in broken)
+        raise ProjectError(f"{len(broken)} route modules could not be loaded:\n{lines}")
     middleware = None
     if layout.middleware_file is not None:
         middleware = read_middleware_module(

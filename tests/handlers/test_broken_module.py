@@ -4,10 +4,13 @@ broken; that route shows its error. Outside dev the project fails to load."""
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 
 import pytest
 
 from approute.app import create_app
+from approute.cli.main import main
 from approute.errors import ProjectError
 from approute.testing import TestClient
 from tests.conftest import ProjectFactory
@@ -38,6 +41,37 @@ def test_dev_serves_the_other_routes_and_shows_each_error(
     assert any(message.startswith("app/api/bad/route.py:2: syntax error") for message in logged)
 
 
-def test_outside_dev_a_broken_module_stops_the_load(make_project: ProjectFactory) -> None:
-    with pytest.raises(ProjectError, match=r"app/api/(bad/route\.py:2: syntax error|typo)"):
+def test_outside_dev_every_broken_module_is_reported_at_once(make_project: ProjectFactory) -> None:
+    with pytest.raises(ProjectError) as info:
         create_app(make_project(FILES))
+    first, *rest = str(info.value).splitlines()
+    assert first == "2 route modules could not be loaded:"
+    assert sorted(line.split(":")[0] for line in rest) == [
+        "  app/api/bad/route.py",
+        "  app/api/typo/[id]/route.py",
+    ]
+
+
+def test_build_reports_them_and_still_warns(
+    make_project: ProjectFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project({**FILES, "app/api/low/route.py": "def get(request): ...\n"})
+    assert main(["build", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert "error: 2 route modules could not be loaded:" in err
+    assert "app/api/bad/route.py:2: syntax error" in err
+    assert "app/api/typo/[id]/route.py:1: GET's second parameter `id: int`" in err
+
+
+def test_build_warnings_do_not_fail_it(make_project: ProjectFactory) -> None:
+    root = make_project({"app/api/ok/route.py": OK, "app/api/low/route.py": "def get(r): ...\n"})
+    done = subprocess.run(
+        [sys.executable, "-m", "approute.cli", "build", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "app/api/low/route.py: exports `get`, which is not a handler; export `GET`" in (
+        done.stderr
+    )
