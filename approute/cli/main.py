@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from approute.app import create_app
 from approute.build import app_from_build, build_project, routes_table
 from approute.cli.server import LOG_CONFIG, serve, uvicorn_config
 from approute.cli.typecheck import run_mypy
@@ -31,10 +32,15 @@ def _dev(args: argparse.Namespace) -> int:
     return 0
 
 
-def _build(args: argparse.Namespace) -> int:
+def _log_to_stderr() -> None:
+    """Load warnings and handler errors, as the server logs them (unless the
+    caller already logs somewhere)."""
     if not logging.getLogger().handlers and not logging.getLogger("approute").handlers:
-        # Handler errors and warnings during prerendering, as the server logs them.
         logging.config.dictConfig(LOG_CONFIG)
+
+
+def _build(args: argparse.Namespace) -> int:
+    _log_to_stderr()
     build_project(_project(args), out=sys.stdout, tty=sys.stdout.isatty())
     return 0
 
@@ -81,10 +87,16 @@ def _mypy(args: argparse.Namespace) -> int:
 
 
 def _typegen(args: argparse.Namespace) -> int:
-    written, hint = typegen(_project(args))
+    layout = ProjectLayout.find(_project(args))
+    written, hint = typegen(layout)
     print(f"✓ Route types written to {written}")
     if hint is not None:
         print(f"  ! {hint}")
+    # The types come from the tree alone; the modules are checked as
+    # approute build checks them (errors exit 1, warnings are printed).
+    _log_to_stderr()
+    create_app(layout)
+    print("✓ Route modules load")
     return 0
 
 

@@ -75,3 +75,17 @@ def test_build_warnings_do_not_fail_it(make_project: ProjectFactory) -> None:
     assert "app/api/low/route.py: exports `get`, which is not a handler; export `GET`" in (
         done.stderr
     )
+
+
+def test_typegen_writes_the_types_then_reports_the_modules(make_project: ProjectFactory) -> None:
+    root = make_project({**FILES, "app/api/low/route.py": "def get(r): ...\n"})
+    done = subprocess.run(
+        [sys.executable, "-m", "approute.cli", "typegen", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert (root / ".approute" / "types" / "routes.json").is_file()  # from the tree alone
+    assert "error: 2 route modules could not be loaded:" in done.stderr
+    assert "app/api/low/route.py: exports `get`, which is not a handler" in done.stderr
