@@ -6,7 +6,7 @@
 * STALE (``revalidate`` seconds passed, or a tag was revalidated): the stored
   copy at once, ``x-approute-cache: STALE``, while exactly one background
   regeneration runs; a failing one keeps the last good copy (the error is
-  logged by dispatch, with its traceback).
+  logged by render_route, with its traceback).
 
 A cached handler always sees an empty request (no headers, cookies or
 query): a copy served to everybody must not depend on one client. A
