@@ -31,7 +31,7 @@ from approute.handlers.route_cache import PrerenderedEntries, RouteCache
 from approute.http.body_limits import BodyPace, parse_size
 from approute.http.forms import FormLimits
 from approute.http.request import RequestLimits
-from approute.middleware.module import MiddlewareModule, read_middleware_module
+from approute.middleware.module import read_middleware_module
 from approute.pipeline import Pipeline, PipelineOptions, send_server_error
 from approute.project.layout import ProjectLayout
 from approute.project.loader import add_root_to_path, load_module
@@ -54,7 +54,6 @@ class LoadedProject:
     modules: Mapping[Path, RouteModule]
     config: ProjectConfig
     limits: RequestLimits
-    middleware: MiddlewareModule | None
 
 
 class App:
@@ -167,16 +166,12 @@ def create_app(
         where = layout.where(route.file)
         try:
             module = load_module(route.file, root_path)
-            modules[route.file] = read_route_module(
-                module, file=route.file, where=where, pattern=route.pattern, kind=route.kind
-            )
+            modules[route.file] = read_route_module(module, route, where=where)
         except ProjectError as error:
             broken.append(error)
             if dev:  # approute dev serves the other routes; this one shows its error.
                 logger.error("%s", error)
-                modules[route.file] = broken_route_module(
-                    error, file=route.file, where=where, pattern=route.pattern, kind=route.kind
-                )
+                modules[route.file] = broken_route_module(error, route, where=where)
     if broken and not dev:
         # Every broken module at once, not one per build.
         if len(broken) == 1:
@@ -220,7 +215,7 @@ def create_app(
             max_entries=config.route_cache_max_entries,
         )
     pipeline = Pipeline(table, modules, options, middleware, public, route_cache, data_cache)
-    project = LoadedProject(layout, table, modules, config, limits, middleware)
+    project = LoadedProject(layout, table, modules, config, limits)
     return App(project, pipeline, data_cache)
 
 

@@ -76,11 +76,7 @@ _KINDS: Final = {
 
 def route_params(route: RouteFile) -> dict[str, str]:
     """The route's params in URL order, each with its kind."""
-    return {
-        segment.value: _KINDS[segment.kind]
-        for segment in route.segments
-        if segment.kind is not SegmentKind.STATIC
-    }
+    return {param.value: _KINDS[param.kind] for param in route.params}
 
 
 def _pyproject_hint(layout: ProjectLayout) -> str | None:

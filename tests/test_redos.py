@@ -69,7 +69,6 @@ PROJECT_ONLY: dict[tuple[str, str], str] = {
     ("approute.cache.select", "_UNSAFE"): "the project folder's name",
     ("approute.config.load", "_CACHE_PREFIX"): "approute.config.py",
     ("approute.config.load", "_SEGMENT"): "approute.config.py (base_path)",
-    ("approute.handlers.module", "_PARAM"): "the route's pattern, from folder names under app/",
     ("approute.http.body_limits", "_SIZE"): "approute.config.py (body_size_limit)",
     ("approute.patterns.conditions", "_NOT_LETTERS"): "a has/missing key in the config",
     ("approute.patterns.destination", "_HOST_TEXT"): "a destination template in the config",

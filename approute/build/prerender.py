@@ -76,17 +76,15 @@ def _path_for(route: RouteFile, given: object, app: App, where: str) -> str:
     here; written by the route's own ``path_for``)."""
     if not isinstance(given, Mapping):
         raise ProjectError(f"{where}: generate_static_params() entries are dicts; got {given!r}")
-    names = [s.value for s in route.segments if s.kind is not SegmentKind.STATIC]
+    names = [param.value for param in route.params]
     unknown = sorted(str(key) for key in given if key not in names)
     if unknown:
         raise ProjectError(
             f"{where}: generate_static_params() entry {dict(given)!r}: {unknown[0]!r} is not "
             f"a param of {route.pattern} (its params: {', '.join(map(repr, names)) or 'none'})"
         )
-    for segment in route.segments:
+    for segment in route.params:
         name = segment.value
-        if segment.kind is SegmentKind.STATIC:
-            continue
         value = given.get(name)
         if segment.kind is SegmentKind.DYNAMIC:
             if not isinstance(value, str) or not value:

@@ -8,7 +8,6 @@ whether each handler is async, how many arguments it takes, and the
 from __future__ import annotations
 
 import logging
-import re
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -21,7 +20,8 @@ from approute.handlers.context import RouteContext, RouteParams
 from approute.handlers.methods import HTTP_METHODS, allow_header
 from approute.handlers.segment import SegmentConfig, read_segment_config
 from approute.http.response import Response
-from approute.project.callables import is_async_callable, positional_shape
+from approute.project.callables import defined_at, is_async_callable, positional_shape
+from approute.routing.scan import RouteFile
 
 __all__ = [
     "Handler",
@@ -36,8 +36,6 @@ logger = logging.getLogger("approute")
 _PAGE_ALLOW = "GET, HEAD"
 # What a handler's second parameter may be annotated with, as written.
 _CONTEXT_NAMES: Final = frozenset({"RouteContext", "Any", "object"})
-# A param segment of a route pattern: [id], [...slug], [[...slug]].
-_PARAM: Final = re.compile(r"\[\[?(?:\.\.\.)?([^\[\]/]+)\]\]?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +60,7 @@ class RouteModule:
     allow: str
     module: ModuleType
     segment: SegmentConfig = field(default_factory=SegmentConfig)
+    param_names: tuple[str, ...] = ()  # the route's params in URL order
     # The one "cacheable GET" decision: the segment config caches it and the
     # module exports GET. The router, the app and the build all read this.
     cached_get: bool = field(init=False)
@@ -70,8 +69,8 @@ class RouteModule:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cached_get", self.segment.cached and "GET" in self.handlers)
-        names = tuple(_PARAM.findall(self.pattern))
-        object.__setattr__(self, "params_type", RouteParams.for_route(self.pattern, names))
+        params_type = RouteParams.for_route(self.pattern, self.param_names)
+        object.__setattr__(self, "params_type", params_type)
 
     @property
     def methods(self) -> frozenset[str]:
@@ -79,16 +78,10 @@ class RouteModule:
         return frozenset(self.handlers)
 
 
-def _line(func: Callable[..., Any]) -> int | None:
-    code = getattr(func, "__code__", None)
-    return code.co_firstlineno if code is not None else None
-
-
 def _arity(func: Callable[..., Any], name: str, where: str, pattern: str) -> int:
     """How many of ``(request, ctx)`` to pass; a signature that cannot take
     them is a ``ProjectError`` naming the file and line."""
-    line = _line(func)
-    location = f"{where}:{line}" if line else where
+    location = defined_at(func, where)
     shape = positional_shape(func)
     if shape is None:
         return 2
@@ -155,17 +148,33 @@ def export_warnings(module: ModuleType, where: str) -> list[str]:
     return warnings
 
 
-def read_route_module(
-    module: ModuleType,
-    *,
-    file: Path,
+def _route_module(
+    route: RouteFile,
     where: str,
-    pattern: str,
-    kind: Literal["route", "page"],
+    handlers: Mapping[str, Handler],
+    allow: str,
+    module: ModuleType,
+    segment: SegmentConfig | None = None,
 ) -> RouteModule:
-    """Inspect a loaded module's exports into a ``RouteModule``."""
+    return RouteModule(
+        file=route.file,
+        where=where,
+        pattern=route.pattern,
+        kind=route.kind,
+        handlers=handlers,
+        allow=allow,
+        module=module,
+        segment=segment or SegmentConfig(),
+        param_names=tuple(param.value for param in route.params),
+    )
+
+
+def read_route_module(module: ModuleType, route: RouteFile, *, where: str) -> RouteModule:
+    """Inspect a loaded module's exports into a ``RouteModule`` for ``route``
+    (``where``: its file as messages name it)."""
     handlers: dict[str, Handler] = {}
-    if kind == "page":
+    pattern = route.pattern
+    if route.kind == "page":
         page = getattr(module, "page", None)
         if page is None:
             raise ProjectError(f"{where}: a page module must export `def page(request, ctx)`")
@@ -179,22 +188,13 @@ def read_route_module(
         allow = allow_header(set(handlers))
     for warning in export_warnings(module, where):
         logger.warning(warning)
-    segment = read_segment_config(module, file=file, where=where) if kind == "route" else None
-    return RouteModule(
-        file=file,
-        where=where,
-        pattern=pattern,
-        kind=kind,
-        handlers=handlers,
-        allow=allow,
-        module=module,
-        segment=segment or SegmentConfig(),
+    segment = (
+        read_segment_config(module, file=route.file, where=where) if route.kind == "route" else None
     )
+    return _route_module(route, where, handlers, allow, module, segment)
 
 
-def broken_route_module(
-    error: ProjectError, *, file: Path, where: str, pattern: str, kind: Literal["route", "page"]
-) -> RouteModule:
+def broken_route_module(error: ProjectError, route: RouteFile, *, where: str) -> RouteModule:
     """``approute dev`` with one broken route module: the route answers every
     method with the error (500, text), and the other routes serve on."""
     body = f"approute could not load {where}:\n\n{error}\n"
@@ -205,12 +205,6 @@ def broken_route_module(
     handlers = {
         method: Handler(func=show, method=method, is_async=True, arity=1) for method in HTTP_METHODS
     }
-    return RouteModule(
-        file=file,
-        where=where,
-        pattern=pattern,
-        kind=kind,
-        handlers=handlers,
-        allow=allow_header(set(handlers)),
-        module=ModuleType(f"broken:{where}"),
+    return _route_module(
+        route, where, handlers, allow_header(set(handlers)), ModuleType(f"broken:{where}")
     )

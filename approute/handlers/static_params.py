@@ -15,6 +15,7 @@ from typing import Any
 
 from approute.errors import ProjectError
 from approute.handlers.module import RouteModule
+from approute.project.callables import defined_at
 
 __all__ = ["static_params", "static_params_where"]
 
@@ -23,8 +24,7 @@ logger = logging.getLogger("approute")
 
 def static_params_where(route: RouteModule) -> str:
     """``file:line`` of the route's ``generate_static_params``, for messages."""
-    code = getattr(route.segment.generate_static_params, "__code__", None)
-    return f"{route.where}:{code.co_firstlineno}" if code is not None else route.where
+    return defined_at(route.segment.generate_static_params, route.where)
 
 
 async def static_params(route: RouteModule) -> list[Any]:

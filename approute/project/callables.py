@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PositionalShape", "is_async_callable", "positional_shape"]
+__all__ = ["PositionalShape", "defined_at", "is_async_callable", "positional_shape"]
 
 
 def is_async_callable(func: Callable[..., Any]) -> bool:
@@ -57,3 +57,10 @@ def positional_shape(func: Callable[..., Any]) -> PositionalShape | None:
         ):
             required_keyword = parameter.name
     return PositionalShape(positional, required, variadic, required_keyword, second)
+
+
+def defined_at(func: Any, where: str) -> str:
+    """``where:line`` of ``func``'s ``def`` for messages; ``where`` alone when
+    the line is unknown (a builtin, a callable object)."""
+    code = getattr(func, "__code__", None)
+    return f"{where}:{code.co_firstlineno}" if code is not None else where

@@ -41,6 +41,11 @@ class RouteFile:
         """The file as error messages name it."""
         return self.display or self.file.as_posix()
 
+    @property
+    def params(self) -> tuple[Segment, ...]:
+        """The route's param segments, in URL order (``[id]``, ``[...slug]``…)."""
+        return tuple(segment for segment in self.segments if segment.kind is not SegmentKind.STATIC)
+
     def path_for(self, params: Mapping[str, object], *, trailing_slash: bool = False) -> str:
         """The canonical URL path this route serves for ``params``, the
         router's decoded values: every spelling of one request (``/a/%61``,
