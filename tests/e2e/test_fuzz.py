@@ -317,40 +317,37 @@ def _duplicate_headers(rng: random.Random) -> Case:
     return Case(f"duplicate-headers/{kind}", _request(b"POST", path, headers, body), malformed)
 
 
+# Chunked-body variants; the well-formed ones first (the seeded order).
+_WELL_FORMED_CHUNKED = (
+    "valid",
+    "extension",
+    "trailer",
+    "upper-hex",
+    "leading-zeros",
+    "long-extension",
+    "long-leading-zeros",
+)
+_CHUNKED_KINDS = [
+    *_WELL_FORMED_CHUNKED,
+    "bad-hex",
+    "negative",
+    "overflow",
+    "over-limit",
+    "missing-crlf",
+    "data-longer",
+    "lf-only",
+    "cr-only",
+    "lf-in-extension",
+    "no-last-chunk",
+    "bad-trailer",
+]
+
+
 def _chunked_body(rng: random.Random) -> Case:
     pieces = _chunked(rng)
     last = [b"0\r\n", b"\r\n"]
-    kind = rng.choice(
-        [
-            "valid",
-            "extension",
-            "trailer",
-            "upper-hex",
-            "leading-zeros",
-            "long-extension",
-            "long-leading-zeros",
-            "bad-hex",
-            "negative",
-            "overflow",
-            "over-limit",
-            "missing-crlf",
-            "data-longer",
-            "lf-only",
-            "cr-only",
-            "lf-in-extension",
-            "no-last-chunk",
-            "bad-trailer",
-        ]
-    )
-    malformed = kind not in {
-        "valid",
-        "extension",
-        "trailer",
-        "upper-hex",
-        "leading-zeros",
-        "long-extension",
-        "long-leading-zeros",
-    }
+    kind = rng.choice(_CHUNKED_KINDS)
+    malformed = kind not in _WELL_FORMED_CHUNKED
     at = rng.randrange(len(pieces))
     size_line, _, data = pieces[at].partition(_CRLF)
     size = size_line
