@@ -31,6 +31,7 @@ from approute.handlers.route_cache import PrerenderedEntries, RouteCache
 from approute.http.body_limits import BodyPace, parse_size
 from approute.http.forms import FormLimits
 from approute.http.request import RequestLimits
+from approute.metadata.routes import metadata_route_module
 from approute.middleware.module import read_middleware_module
 from approute.pipeline import Pipeline, PipelineOptions, send_server_error
 from approute.project.layout import ProjectLayout
@@ -165,6 +166,11 @@ def create_app(
     for route in routes:
         where = layout.where(route.file)
         try:
+            if route.metadata is not None:
+                generated = route.metadata.generated
+                module = load_module(route.file, root_path) if generated else None
+                modules[route.file] = metadata_route_module(route, module, where=where, dev=dev)
+                continue
             module = load_module(route.file, root_path)
             modules[route.file] = read_route_module(module, route, where=where)
         except ProjectError as error:

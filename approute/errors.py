@@ -45,14 +45,15 @@ class ProjectError(ApprouteError):
 
 
 class DynamicUsageError(ApprouteError):
-    """A handler with ``dynamic = "error"`` read request data (headers,
-    cookies, the query, the URL, the body): Next.js fails its build."""
+    """A handler with ``dynamic = "error"``, or a metadata route rendered
+    statically, read request data (headers, cookies, the query, the URL, the
+    body): Next.js fails its build."""
 
     def __init__(self, used: str) -> None:
         super().__init__(
-            f'a route with `dynamic = "error"` couldn\'t be rendered statically because it '
-            f'used `{used}`; remove the read, or use dynamic = "force-static" (empty request '
-            'data) or "force-dynamic"'
+            f'a route with `dynamic = "error"` (or a metadata route, static by default) '
+            f"couldn't be rendered statically because it used `{used}`; remove the read, or "
+            'use dynamic = "force-static" (empty request data) or "force-dynamic"'
         )
         self.used = used
 

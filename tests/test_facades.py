@@ -1,8 +1,8 @@
 """The public Next.js-shaped modules are for users: no module of approute
 imports them. import-linter's forbidden contract (pyproject.toml) covers
-``approute.server``, ``.headers``, ``.navigation`` and ``.fetch``; it cannot
-forbid ``approute.cache``'s ``__init__`` alone while its submodules stay
-importable, so this test checks all five on the import graph itself."""
+``approute.server``, ``.headers``, ``.navigation``, ``.fetch`` and ``.og``; it
+cannot forbid ``approute.cache``'s ``__init__`` alone while its submodules
+stay importable, so this test checks all six on the import graph itself."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ FACADES = (
     "approute.fetch",
     "approute.headers",
     "approute.navigation",
+    "approute.og",
     "approute.server",
 )
 

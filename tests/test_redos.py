@@ -77,6 +77,7 @@ PROJECT_ONLY: dict[tuple[str, str], str] = {
     ("approute.patterns.destination", "_PORT"): "a destination template in the config",
     ("approute.patterns.destination", "_SCHEME"): "a destination template in the config",
     ("approute.patterns.jsregex", "_GROUP_NAME"): "a regex written in the config",
+    ("approute.routing.metadata_files", "_FILE_NAME"): "a file name in the app folder",
     ("approute.patterns.jsregex", "_HEX2"): "a regex written in the config",
     ("approute.patterns.jsregex", "_HEX4"): "a regex written in the config",
     ("approute.patterns.jsregex", "_QUANTIFIER"): "a regex written in the config",

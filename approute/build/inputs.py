@@ -2,7 +2,8 @@
 
 The inputs are the files whose content decides what the app does: every
 ``*.py`` under ``app/`` (or ``src/app/``, private ``_lib/`` folders too: route
-modules import them), the middleware file (``middleware.py`` / ``proxy.py``,
+modules import them) and its static metadata files (``icon.png``,
+``robots.txt``…: served from the build), the middleware file (``middleware.py`` / ``proxy.py``,
 at the root or in ``src/``) and ``approute.config.py``. Nothing else —
 ``__pycache__``, ``public/``, ``.approute/``, logs — makes a build stale.
 """
@@ -15,11 +16,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from approute.project.layout import ProjectLayout
+from approute.routing.metadata_files import metadata_file
 
 __all__ = ["first_change", "hash_inputs", "input_files"]
 
 
-def _python_files(folder: Path) -> Iterator[Path]:
+def _app_files(folder: Path) -> Iterator[Path]:
     # Symlinked folders are followed (the route scan follows them), never
     # into themselves.
     seen: set[str] = set()
@@ -30,14 +32,15 @@ def _python_files(folder: Path) -> Iterator[Path]:
             continue
         seen.add(real)
         folders[:] = [name for name in folders if name != "__pycache__"]
+        at_root = current == str(folder)
         for name in files:
-            if name.endswith(".py"):
+            if name.endswith(".py") or metadata_file(name, at_root=at_root) is not None:
                 yield Path(current, name)
 
 
 def input_files(layout: ProjectLayout) -> list[Path]:
     """The build inputs of the project, sorted."""
-    found = list(_python_files(layout.app_dir))
+    found = list(_app_files(layout.app_dir))
     if layout.middleware_file is not None:
         found.append(layout.middleware_file)
     if layout.config_file.is_file():

@@ -13,6 +13,7 @@ from approute._types import ASGIApp
 from approute.asgi import ROOT_ENV
 from approute.cli.protocols import PROTOCOLS, guarded_protocol
 from approute.project.layout import OUTPUT_DIR
+from approute.routing.metadata_files import STATIC_FILE_GLOBS
 
 __all__ = [
     "LOG_CONFIG",
@@ -105,7 +106,7 @@ def uvicorn_config(
         options.update(
             reload=True,
             reload_dirs=[str(root)],
-            reload_includes=["*.py"],
+            reload_includes=["*.py", *STATIC_FILE_GLOBS],
             reload_excludes=[f"{OUTPUT_DIR}/*", ".venv/*", "**/__pycache__/*"],
             access_log=True,
         )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from approute.errors import ProjectError
 from approute.handlers.context import RouteContext, RouteParams
@@ -21,7 +21,7 @@ from approute.handlers.methods import HTTP_METHODS, allow_header
 from approute.handlers.segment import SegmentConfig, read_segment_config
 from approute.http.response import Response
 from approute.project.callables import defined_at, is_async_callable, positional_shape
-from approute.routing.scan import RouteFile
+from approute.routing.scan import RouteFile, RouteKind
 
 __all__ = [
     "Handler",
@@ -55,12 +55,16 @@ class RouteModule:
     file: Path
     where: str  # the path shown to the user in messages (app/api/x/route.py)
     pattern: str  # the route, e.g. "/api/users/[id]"
-    kind: Literal["route", "page"]
+    kind: RouteKind
     handlers: Mapping[str, Handler]
     allow: str
     module: ModuleType
     segment: SegmentConfig = field(default_factory=SegmentConfig)
     param_names: tuple[str, ...] = ()  # the route's params in URL order
+    # The Cache-Control of its cached responses when the route fixes it
+    # (metadata routes: Next.js's "public, max-age=0, must-revalidate");
+    # None: the route cache's s-maxage.
+    cache_control: str | None = None
     # The one "cacheable GET" decision: the segment config caches it and the
     # module exports GET. The router, the app and the build all read this.
     cached_get: bool = field(init=False)

@@ -79,7 +79,7 @@ async def render_route(
     if handler is None:
         if head_only and "GET" in route.handlers:
             handler = route.handlers["GET"]
-        elif method == "OPTIONS" and route.kind == "route":
+        elif method == "OPTIONS" and route.kind != "page":
             return Rendered(Response(status=204, headers={"allow": route.allow}), False)
         else:
             return Rendered(method_not_allowed(route.allow), False)

@@ -193,7 +193,7 @@ class RouteCache:
                 meta.status,
                 meta.headers,
                 entry.value,
-                cache_control_for(entry.revalidate),
+                route.cache_control or cache_control_for(entry.revalidate),
                 b"STALE" if stale else b"HIT",
                 head_only,
             )
@@ -208,7 +208,7 @@ class RouteCache:
                 rendered.status,
                 rendered.headers,
                 rendered.body,
-                cache_control_for(rendered.entry.revalidate)
+                route.cache_control or cache_control_for(rendered.entry.revalidate)
                 if rendered.entry is not None
                 else None,
                 b"MISS" if rendered.entry is not None else None,

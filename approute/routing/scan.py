@@ -1,4 +1,5 @@
-"""Find ``app/`` and list the ``route.py`` / ``page.py`` files in it."""
+"""Find ``app/`` and list the ``route.py`` / ``page.py`` files and the
+metadata routes (``robots.py``, ``icon.png``…, see ``metadata_files``) in it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ from typing import Literal
 from urllib.parse import quote
 
 from approute.http.paths import normalize_path
+from approute.routing.metadata_files import METADATA_ID, MetadataFile, metadata_file
+from approute.routing.module_names import top_level_names
 from approute.routing.segments import SEGMENT_SAFE, Segment, SegmentKind, parse_segment
 
-__all__ = ["RouteFile", "scan_app"]
+__all__ = ["RouteFile", "RouteKind", "scan_app"]
+
+RouteKind = Literal["route", "page", "metadata"]
 
 _ROUTE_FILES: dict[str, Literal["route", "page"]] = {
     "page.py": "page",
@@ -22,19 +27,21 @@ _ROUTE_FILES: dict[str, Literal["route", "page"]] = {
 
 @dataclass(frozen=True, slots=True)
 class RouteFile:
-    """One ``route.py`` or ``page.py`` and the URL it serves.
+    """One ``route.py``, ``page.py`` or metadata file and the URL it serves.
 
     ``pattern`` is the Next.js route string without groups
     (``/api/users/[id]``, ``/`` for the root); ``display`` is the file as
     errors name it, relative to the app dir's parent (``app/api/route.py``);
-    when empty, ``file`` is shown as is.
+    when empty, ``file`` is shown as is. A metadata route (``kind ==
+    "metadata"``) says which one in ``metadata``.
     """
 
     file: Path
-    kind: Literal["route", "page"]
+    kind: RouteKind
     pattern: str
     segments: tuple[Segment, ...]
     display: str = ""
+    metadata: MetadataFile | None = None
 
     @property
     def where(self) -> str:
@@ -82,7 +89,8 @@ def _segment_text(value: str) -> str:
 
 
 def scan_app(app_dir: Path) -> list[RouteFile]:
-    """Every ``route.py`` / ``page.py`` under ``app_dir``, in a fixed order.
+    """Every ``route.py`` / ``page.py`` and metadata route under ``app_dir``,
+    in a fixed order.
 
     Private folders (``_name``) are skipped with everything below them, as in
     Next.js (a URL segment starting with ``_`` is written ``%5Fname``), and
@@ -94,6 +102,33 @@ def scan_app(app_dir: Path) -> list[RouteFile]:
     visiting: set[str] = set()
     _walk(app_dir, app_dir.name, (), (), visiting, found)
     return found
+
+
+def _metadata_route(
+    file: Path,
+    metadata: MetadataFile,
+    shown: str,
+    names: tuple[str, ...],
+    segments: tuple[Segment, ...],
+) -> RouteFile:
+    """The route of a metadata file: its URL name, then an id segment when a
+    generated sitemap or image module defines the function that lists them
+    (read from the source, as Next.js reads a module's exports)."""
+    url_name = metadata.url_name("/" + shown.partition("/")[2])
+    tail: tuple[Segment, ...] = (Segment(SegmentKind.STATIC, url_name),)
+    lister = metadata.lister
+    if lister is not None and lister in top_level_names(file):
+        # Next.js: <folder>/sitemap/<id>.xml, <folder>/icon/<id>
+        base = "sitemap" if metadata.name == "sitemap" else url_name
+        tail = (Segment(SegmentKind.STATIC, base), Segment(SegmentKind.DYNAMIC, METADATA_ID))
+    return RouteFile(
+        file=file,
+        kind="metadata",
+        pattern="/" + "/".join((*names, *(segment.folder for segment in tail))),
+        segments=(*segments, *tail),
+        display=f"{shown}/{file.name}",
+        metadata=metadata,
+    )
 
 
 def _walk(
@@ -126,6 +161,12 @@ def _walk(
                         display=f"{shown}/{entry.name}",
                     )
                 )
+            elif entry.is_file():
+                metadata = metadata_file(entry.name, at_root="/" not in shown)
+                if metadata is not None:
+                    found.append(
+                        _metadata_route(folder / entry.name, metadata, shown, names, segments)
+                    )
         for entry in subfolders:
             name = entry.name
             if name.startswith(("_", ".")):

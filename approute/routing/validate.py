@@ -40,9 +40,12 @@ def validate_routes(routes: Sequence[RouteFile]) -> None:
     groups) at one URL; a catch-all that is not last; two param names at one
     position; a param name repeated in one path (also up to non-word
     symbols); a route at the level of an optional catch-all; a required and
-    an optional catch-all at one level.
+    an optional catch-all at one level. Also a metadata route and a route
+    at one URL, or two files for one metadata route (``icon.png`` and
+    ``icon.py``).
     """
     unique = _check_same_url(routes)
+    _check_metadata_pairs(routes)
     root = _Node()
     for route in unique:
         _check_catch_all_last(route)
@@ -65,6 +68,8 @@ def _check_same_url(routes: Sequence[RouteFile]) -> list[RouteFile]:
         if len(same) < 2:
             continue
         kinds = {r.kind for r in same}
+        if "metadata" in kinds:
+            _conflicting_metadata(same)
         if len(same) == 2 and kinds == {"route", "page"}:
             route = next(r for r in same if r.kind == "route")
             page = next(r for r in same if r.kind == "page")
@@ -80,6 +85,39 @@ def _check_same_url(routes: Sequence[RouteFile]) -> list[RouteFile]:
             "are not part of the URL)."
         )
     return [same[0] for same in by_url.values()]
+
+
+def _conflicting_metadata(same: list[RouteFile]) -> None:
+    metadata = [r for r in same if r.kind == "metadata"]
+    others = [r for r in same if r.kind != "metadata"]
+    pattern = same[0].pattern
+    if others:
+        # Next.js 16's message for app/robots.py beside app/robots.txt/route.py.
+        raise ProjectError(
+            f"Conflicting route and metadata at {pattern}: route at {others[0].where} and "
+            f"metadata at {metadata[0].where}. Keep only one of them."
+        )
+    raise ProjectError(
+        f"Conflicting metadata files at {pattern}: {_files(metadata)}. A metadata route is "
+        "either a file served as is or a Python module computing it: keep only one of them."
+    )
+
+
+def _check_metadata_pairs(routes: Sequence[RouteFile]) -> None:
+    """``icon.png`` beside ``icon.py`` (or ``manifest.json`` beside
+    ``manifest.py``): two files for one metadata route, at different URLs."""
+    seen: dict[tuple[object, str], RouteFile] = {}
+    for route in routes:
+        if route.metadata is None:
+            continue
+        key = (route.file.parent, route.metadata.stem)
+        other = seen.setdefault(key, route)
+        if other is not route:
+            raise ProjectError(
+                f"Conflicting metadata files for {route.metadata.stem}: {other.where} and "
+                f"{route.where}. A metadata route is either a file served as is or a Python "
+                "module computing it: keep only one of them."
+            )
 
 
 def _check_catch_all_last(route: RouteFile) -> None:

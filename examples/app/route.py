@@ -16,6 +16,10 @@ ROUTES = [
     "/admin",
     "/greeting",
     "/api/experiment",
+    "/robots.txt",
+    "/sitemap.xml",
+    "/opengraph-image",
+    "/icon",
 ]
 
 

@@ -3,11 +3,13 @@ does what its docstring and docs/ say."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from PIL import Image
 
 from approute.app import create_app
 from approute.cli.server import Parser
@@ -225,3 +227,21 @@ def test_public_files_are_served_with_validators(client: httpx.Client) -> None:
     assert client.get("/.well-known/security.txt").status_code == 200
     refused = client.post("/hello.txt")
     assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD")
+
+
+def test_metadata_routes_robots_sitemap_and_open_graph_image(client: httpx.Client) -> None:
+    robots = client.get("/robots.txt")
+    assert robots.headers["content-type"] == "text/plain"
+    assert robots.headers["cache-control"] == "public, max-age=0, must-revalidate"
+    assert robots.text.startswith("User-Agent: *\nAllow: /\nDisallow: /admin\n")
+    assert robots.text.endswith("\nSitemap: http://127.0.0.1:3000/sitemap.xml\n")
+    sitemap = client.get("/sitemap.xml")
+    assert sitemap.headers["content-type"] == "application/xml"
+    assert "<loc>http://127.0.0.1:3000/about</loc>" in sitemap.text
+    card = client.get("/opengraph-image")
+    assert card.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(card.content))
+    assert (image.format, image.size) == ("PNG", (1200, 630))
+    assert Image.open(io.BytesIO(client.get("/icon").content)).size == (32, 32)
+    # Static by default: the second request is served from the route cache.
+    assert client.get("/opengraph-image").headers["x-approute-cache"] == "HIT"
