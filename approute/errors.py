@@ -8,6 +8,7 @@ ApprouteError
 │   ├── BadRequest           400: malformed path, query, header or body
 │   │   ├── InvalidJSON      400, also a ValueError: ``await request.json()``
 │   │   └── InvalidForm      400, also a ValueError: ``await request.form_data()``
+│   ├── ProblemError         400 / 422 with an RFC 9457 problem+json body (declared input)
 │   ├── BodyTooLarge         413 (deliberately *not* a ValueError)
 │   ├── HeadersTooLarge      431
 │   ├── BodyTimeout          408: the body stopped arriving (in approute.http.body)
@@ -19,6 +20,8 @@ ApprouteError
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "ApprouteError",
     "BadRequest",
@@ -29,6 +32,7 @@ __all__ = [
     "InvalidForm",
     "InvalidJSON",
     "NavigationSignal",
+    "ProblemError",
     "ProjectError",
     "RedirectSignal",
     "RequestError",
@@ -80,6 +84,16 @@ class RequestError(ApprouteError):
         super().__init__(message)
         if status is not None:
             self.status = status
+
+
+class ProblemError(RequestError):
+    """A request that does not match its handler's declaration: answered
+    with ``problem`` as ``application/problem+json`` (RFC 9457), 422 for
+    invalid values, 400 for a body that is not JSON at all."""
+
+    def __init__(self, problem: dict[str, Any]) -> None:
+        super().__init__(str(problem.get("detail", "")), status=int(problem["status"]))
+        self.problem = problem
 
 
 class BadRequest(RequestError):

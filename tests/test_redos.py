@@ -61,6 +61,9 @@ REQUEST_DATA: dict[tuple[str, str], tuple[str, ...]] = {
     ("approute.public.serve", "_BYTES_RANGE"): ("match",),
     ("approute.public.serve", "_INT"): ("match",),
     ("approute.public.serve", "_NO_CACHE"): ("search",),
+    # msgspec's error names the place in the client's JSON: "- at `$.<keys>`".
+    ("approute.schema.engine", "_AT"): ("search",),
+    ("approute.schema.engine", "_STEP"): ("finditer",),
 }
 
 # (module, name) -> why no client text reaches it.

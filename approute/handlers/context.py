@@ -16,11 +16,13 @@ from typing import Any, ClassVar, Generic
 
 from typing_extensions import TypeVar
 
-__all__ = ["Params", "RouteContext", "RouteParams"]
+__all__ = ["Input", "Params", "RouteContext", "RouteParams"]
 
 Params = dict[str, str | list[str]]
 
 P = TypeVar("P", bound=Mapping[str, Any], default=Params)
+B = TypeVar("B", default=None)
+Q = TypeVar("Q", default=None)
 
 
 class RouteParams(Params):
@@ -60,3 +62,28 @@ class RouteContext(Generic[P]):
 
     def __repr__(self) -> str:
         return f"RouteContext(params={dict(self.params)!r})"
+
+
+class Input(RouteContext[P], Generic[B, Q, P]):
+    """A ``RouteContext`` that also carries the validated request: the
+    annotation is the declaration (docs/validation.md).
+
+        async def POST(request: NextRequest, ctx: Input[NewItem]) -> Response:
+            item = ctx.body            # a NewItem, checked before the call
+
+    ``Input[Body, Query, Params]``: the JSON body (``Form[T]`` for a form),
+    the query and the path params, each a pydantic-validatable type or a
+    msgspec ``Struct``; ``None`` (the default) for "not declared", where
+    ``ctx.body``/``ctx.query`` are ``None`` and ``ctx.params`` the plain
+    strings.
+    """
+
+    __slots__ = ("body", "query")
+
+    def __init__(self, params: P, body: B, query: Q) -> None:
+        super().__init__(params)
+        self.body = body
+        self.query = query
+
+    def __repr__(self) -> str:
+        return f"Input(params={self.params!r}, body={self.body!r}, query={self.query!r})"

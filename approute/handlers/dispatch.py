@@ -9,8 +9,9 @@ import traceback
 from typing import Any
 
 import anyio.to_thread
+import orjson
 
-from approute.errors import HTTPStatusSignal, RedirectSignal, RequestError
+from approute.errors import HTTPStatusSignal, ProblemError, RedirectSignal, RequestError
 from approute.handlers.context import Params, RouteContext
 from approute.handlers.module import Handler, RouteModule
 from approute.http.request import NextRequest
@@ -34,8 +35,15 @@ def method_not_allowed(allow: str) -> Response:
 
 
 def request_error_response(error: RequestError) -> Response:
-    """A 4xx with a short plain-text reason; the connection closes after a
-    body error, since the rest of the body was never read."""
+    """A 4xx with a short plain-text reason (an RFC 9457 problem for a
+    declared input); the connection closes after a body error, since the
+    rest of the body was never read."""
+    if isinstance(error, ProblemError):
+        return Response(
+            orjson.dumps(error.problem),
+            status=error.status,
+            headers={"content-type": "application/problem+json"},
+        )
     response = Response(str(error), status=error.status)
     if error.status in (408, 413):
         response.headers.set("connection", "close")
@@ -63,7 +71,13 @@ async def call_handler(
     """Call ``handler`` with as many of ``(request, ctx)`` as it takes."""
     arity = handler.arity
     if arity == 2:
-        ctx = RouteContext(route.params_type(params))
+        declaration = handler.declaration
+        if declaration is not None and declaration.takes_input:
+            ctx: RouteContext[Any] = await declaration.read_input(
+                request, route.params_type(params)
+            )
+        else:
+            ctx = RouteContext(route.params_type(params))
         args: tuple[Any, ...] = (request, ctx)
     else:
         args = (request,) if arity == 1 else ()
@@ -74,9 +88,13 @@ async def call_handler(
     return await anyio.to_thread.run_sync(handler.func, *args)
 
 
-def to_response(result: Any, route: RouteModule, method: str) -> Response:
-    """The handler's return value as a ``Response``; a ``TypeError`` saying
-    what to return instead when it is none."""
+def to_response(result: Any, route: RouteModule, handler: Handler) -> Response:
+    """The handler's return value as a ``Response`` (checked against its
+    declaration when it has one); a ``TypeError`` saying what to return
+    instead when it is none."""
+    method = handler.method
+    if handler.declaration is not None and result is not None:
+        result = handler.declaration.response(result)
     if isinstance(result, Response):
         if isinstance(result, NextResponse) and (result.is_next or result.rewrite_url):
             helper = "next" if result.is_next else "rewrite"

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 from approute.errors import ProjectError
 from approute.handlers.context import RouteContext, RouteParams
+from approute.handlers.declaration import Declaration, read_declaration
 from approute.handlers.methods import HTTP_METHODS, allow_header
 from approute.handlers.segment import SegmentConfig, read_segment_config
 from approute.http.response import Response
@@ -35,7 +36,7 @@ logger = logging.getLogger("approute")
 
 _PAGE_ALLOW = "GET, HEAD"
 # What a handler's second parameter may be annotated with, as written.
-_CONTEXT_NAMES: Final = frozenset({"RouteContext", "Any", "object"})
+_CONTEXT_NAMES: Final = frozenset({"RouteContext", "Input", "Any", "object"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,8 @@ class Handler:
     method: str
     is_async: bool
     arity: int  # how many of (request, ctx) it takes: 0, 1 or 2
+    # What it accepts and answers (Input[...] / @api), compiled; None: undeclared.
+    declaration: Declaration | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,16 +130,19 @@ def _is_context_annotation(annotation: Any) -> bool:
     return isinstance(origin, type) and issubclass(origin, RouteContext)
 
 
-def _handler(func: Any, name: str, where: str, pattern: str) -> Handler:
+def _handler(func: Any, name: str, where: str, route: RouteFile) -> Handler:
     if not callable(func):
         raise ProjectError(
             f"{where}: {name} must be a function (sync or async); got {type(func).__name__}"
         )
+    arity = _arity(func, name, where, route.pattern)
+    names = tuple(param.value for param in route.params)
     return Handler(
         func=func,
         method=name,
         is_async=is_async_callable(func),
-        arity=_arity(func, name, where, pattern),
+        arity=arity,
+        declaration=read_declaration(func, name, where, names),
     )
 
 
@@ -177,18 +183,17 @@ def read_route_module(module: ModuleType, route: RouteFile, *, where: str) -> Ro
     """Inspect a loaded module's exports into a ``RouteModule`` for ``route``
     (``where``: its file as messages name it)."""
     handlers: dict[str, Handler] = {}
-    pattern = route.pattern
     if route.kind == "page":
         page = getattr(module, "page", None)
         if page is None:
             raise ProjectError(f"{where}: a page module must export `def page(request, ctx)`")
-        handlers["GET"] = _handler(page, "page", where, pattern)
+        handlers["GET"] = _handler(page, "page", where, route)
         allow = _PAGE_ALLOW
     else:
         for method in HTTP_METHODS:
             func = getattr(module, method, None)
             if func is not None:
-                handlers[method] = _handler(func, method, where, pattern)
+                handlers[method] = _handler(func, method, where, route)
         allow = allow_header(set(handlers))
     for warning in export_warnings(module, where):
         logger.warning(warning)

@@ -87,7 +87,7 @@ async def render_route(
     token = request_state.set(state)
     failure: Exception | None = None
     try:
-        response = to_response(await call_handler(handler, request, params, route), route, method)
+        response = to_response(await call_handler(handler, request, params, route), route, handler)
     except (RedirectSignal, HTTPStatusSignal) as signal:
         response = signal_response(signal)
     except RequestError as error:

@@ -13,6 +13,7 @@ import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
+from typing import Final
 
 from approute.errors import ProjectError
 
@@ -78,9 +79,26 @@ def load_module(path: Path, root: Path) -> ModuleType:
         line = _error_line(error, path)
         location = f"{where}:{line}" if line else where
         raise ProjectError(
-            f"{location}: failed to import: {type(error).__name__}: {error}"
+            f"{location}: failed to import: {type(error).__name__}: {error}{_extra_hint(error)}"
         ) from error
     return module
+
+
+# The optional packages behind approute's extras, for the hint on a failed import.
+_EXTRAS: Final = {
+    "pydantic": "approute[pydantic]",
+    "msgspec": "approute[msgspec]",
+    "PIL": "approute[images]",
+    "redis": "approute[redis]",
+}
+
+
+def _extra_hint(error: Exception) -> str:
+    if isinstance(error, ModuleNotFoundError) and error.name:
+        extra = _EXTRAS.get(error.name.partition(".")[0])
+        if extra is not None:
+            return f" (pip install '{extra}')"
+    return ""
 
 
 def unload_modules() -> None:

@@ -245,3 +245,26 @@ def test_metadata_routes_robots_sitemap_and_open_graph_image(client: httpx.Clien
     assert Image.open(io.BytesIO(client.get("/icon").content)).size == (32, 32)
     # Static by default: the second request is served from the route cache.
     assert client.get("/opengraph-image").headers["x-approute-cache"] == "HIT"
+
+
+def test_validated_todos_crud(client: httpx.Client) -> None:
+    created = client.post("/api/todos", json={"title": "write docs", "priority": "high"})
+    assert created.status_code == 201
+    todo = created.json()
+    assert (todo["title"], todo["done"], todo["priority"]) == ("write docs", False, "high")
+    path = f"/api/todos/{todo['id']}"
+    assert client.get(path).json() == todo
+    done = client.patch(path, json={"done": True})
+    assert done.json() == {**todo, "done": True}
+    listed = client.get("/api/todos", params=[("priority", "high"), ("done", "true")]).json()
+    assert {item["id"] for item in listed} >= {todo["id"]}
+    invalid = client.post("/api/todos", json={"title": "", "priority": "urgent"})
+    assert invalid.status_code == 422
+    assert invalid.headers["content-type"] == "application/problem+json"
+    assert [e["location"] for e in invalid.json()["errors"]] == [
+        ["body", "title"],
+        ["body", "priority"],
+    ]
+    assert client.get("/api/todos/abc").status_code == 404  # not an int: no such todo
+    assert client.delete(path).status_code == 204
+    assert client.get(path).status_code == 404
