@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint format redis clean
+.PHONY: dev test lint format redis chromium clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ redis:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	  else echo "redis-server is missing: run 'sudo apt-get install redis-server'"; exit 1; fi; }
 
+## chromium: headless Chromium for the docs page test (apt, as root, when missing)
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: run 'sudo apt-get install chromium'"; exit 1; fi; }
+
 ## lint: formatting, lints, mypy --strict, import layers
 lint: $(STAMP)
 	$(BIN)/ruff format --check approute tests examples
@@ -35,7 +41,7 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix approute tests examples
 
 ## test: lint, then the whole suite (unit + end-to-end on real uvicorn)
-test: $(STAMP) redis lint
+test: $(STAMP) redis chromium lint
 	$(BIN)/python -m pytest
 
 clean:
@@ -54,6 +60,9 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet starlette fastapi matplotlib
 	$(BIN)/python -m pip install --quiet litestar || echo "litestar did not install: skipped"
 	$(BIN)/python -m bench
+	@# A declared body beside validating by hand and the plain echo, in instructions
+	@# per request (valgrind; docs/benchmarks.md): "-" so a machine without it goes on.
+	-$(BIN)/python -m bench.instructions --case "echo POST" --case "validated POST" --case "by-hand POST"
 
 ## bench-smoke: does the harness still run? (1 round, 2 s, approute + raw; not in `make test`)
 bench-smoke: $(STAMP)

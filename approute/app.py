@@ -33,6 +33,7 @@ from approute.http.forms import FormLimits
 from approute.http.request import RequestLimits
 from approute.metadata.routes import metadata_route_module
 from approute.middleware.module import read_middleware_module
+from approute.openapi import openapi_routes
 from approute.pipeline import Pipeline, PipelineOptions, send_server_error
 from approute.project.layout import ProjectLayout
 from approute.project.loader import add_root_to_path, load_module
@@ -161,6 +162,7 @@ def create_app(
     add_root_to_path(root_path)
     routes = scan_app(layout.app_dir)
     table = RouteTable(routes)
+    config = load_config(root_path)
     modules: dict[Path, RouteModule] = {}
     broken: list[ProjectError] = []
     for route in routes:
@@ -172,7 +174,9 @@ def create_app(
                 modules[route.file] = metadata_route_module(route, module, where=where, dev=dev)
                 continue
             module = load_module(route.file, root_path)
-            modules[route.file] = read_route_module(module, route, where=where)
+            modules[route.file] = read_route_module(
+                module, route, where=where, problem_details=config.problem_details
+            )
         except ProjectError as error:
             broken.append(error)
             if dev:  # approute dev serves the other routes; this one shows its error.
@@ -191,9 +195,14 @@ def create_app(
             file=layout.middleware_file,
             where=layout.where(layout.middleware_file),
         )
+    # approute.config.py's `openapi`: the document of the routes above, and
+    # its docs page, served as routes too.
+    served = openapi_routes(config.openapi, table, modules, base_path=config.base_path)
+    if served:
+        modules.update((route.file, module) for route, module in served)
+        table = RouteTable([*routes, *(route for route, _ in served)])
     public = PublicFiles.scan(layout.public_dir)
     _check_public_conflicts(public, table, layout)
-    config = load_config(root_path)
     limit = config.body_size_limit if body_size_limit is None else body_size_limit
     pace = BodyPace(
         idle=config.body_timeout if body_timeout is ... else body_timeout,

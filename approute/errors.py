@@ -91,8 +91,8 @@ class ProblemError(RequestError):
     with ``problem`` as ``application/problem+json`` (RFC 9457), 422 for
     invalid values, 400 for a body that is not JSON at all."""
 
-    def __init__(self, problem: dict[str, Any]) -> None:
-        super().__init__(str(problem.get("detail", "")), status=int(problem["status"]))
+    def __init__(self, problem: dict[str, Any], *, status: int | None = None) -> None:
+        super().__init__(str(problem.get("detail", "")), status=status or int(problem["status"]))
         self.problem = problem
 
 

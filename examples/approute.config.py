@@ -51,3 +51,8 @@ def rewrites():
             {"source": "/u/:id", "destination": "/api/users/:id"},
         ],
     }
+
+
+# The OpenAPI document of the app's routes at /openapi.json and a docs page
+# at /docs, served by approute itself (no CDN): docs/openapi.md.
+openapi = {"title": "approute examples", "version": "1.0.0"}

@@ -71,7 +71,7 @@ PROJECT_ONLY: dict[tuple[str, str], str] = {
     ("approute.build.manifest", "_BUILD_ID"): "the build id in the build's own manifest",
     ("approute.cache.select", "_UNSAFE"): "the project folder's name",
     ("approute.config.load", "_CACHE_PREFIX"): "approute.config.py",
-    ("approute.config.load", "_SEGMENT"): "approute.config.py (base_path)",
+    ("approute.config.paths", "_SEGMENT"): "approute.config.py (base_path, openapi paths)",
     ("approute.http.body_limits", "_SIZE"): "approute.config.py (body_size_limit)",
     ("approute.patterns.conditions", "_NOT_LETTERS"): "a has/missing key in the config",
     ("approute.patterns.destination", "_HOST_TEXT"): "a destination template in the config",

@@ -1,9 +1,10 @@
-"""``approute dev | build | start | routes | typegen | mypy`` (argparse; one function per
-command)."""
+"""``approute dev | build | start | routes | openapi | typegen | mypy`` (argparse; one
+function per command)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import logging.config
 import sys
@@ -14,7 +15,9 @@ from approute.app import create_app
 from approute.build import app_from_build, build_project, routes_table
 from approute.cli.server import LOG_CONFIG, serve, uvicorn_config
 from approute.cli.typecheck import run_mypy
+from approute.config.openapi import OpenAPIConfig
 from approute.errors import ProjectError
+from approute.openapi import openapi_document
 from approute.project.layout import ProjectLayout
 from approute.typegen import typegen
 
@@ -75,6 +78,28 @@ def _start(args: argparse.Namespace) -> int:
 
 def _routes(args: argparse.Namespace) -> int:
     print(routes_table(_project(args)))
+    return 0
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    _log_to_stderr()  # stdout is the document
+    app = create_app(_project(args))
+    config = app.project.config
+    # The served document's title and version, else the same defaults.
+    settings = config.openapi or OpenAPIConfig(title=app.project.layout.root.name)
+    document = openapi_document(
+        app.project.table,
+        app.project.modules,
+        title=settings.title,
+        version=settings.version,
+        base_path=config.base_path,
+    )
+    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"✓ OpenAPI document written to {args.output}")
     return 0
 
 
@@ -141,6 +166,11 @@ def _parser() -> argparse.ArgumentParser:
     routes = commands.add_parser("routes", help="print the route table")
     routes.add_argument("dir", nargs="?", default=".", help="project root (default: .)")
     routes.set_defaults(run=_routes)
+
+    openapi = commands.add_parser("openapi", help="print the OpenAPI 3.1 document of the routes")
+    openapi.add_argument("dir", nargs="?", default=".", help="project root (default: .)")
+    openapi.add_argument("-o", "--output", metavar="FILE", help="write it to FILE instead")
+    openapi.set_defaults(run=_openapi)
 
     types = commands.add_parser("typegen", help="write route types for mypy (.approute/types)")
     types.add_argument("dir", nargs="?", default=".", help="project root (default: .)")

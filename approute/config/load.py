@@ -17,6 +17,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
 
+from approute.config.openapi import OpenAPIConfig, read_openapi_config
+from approute.config.paths import plain_segments
 from approute.config.rules import (
     HeaderRule,
     RedirectRule,
@@ -41,6 +43,8 @@ KNOWN_KEYS: Final = (
     "cache_prefix",
     "compress",
     "headers",
+    "openapi",
+    "problem_details",
     "redirects",
     "rewrites",
     "route_cache_max_entries",
@@ -49,7 +53,6 @@ KNOWN_KEYS: Final = (
     "trailing_slash",
 )
 _REWRITE_STAGES: Final = ("before_files", "after_files", "fallback")
-_SEGMENT: Final = re.compile(r"[A-Za-z0-9._~-]+")
 # The body pace's defaults (approute.http.body_limits), written once.
 _PACE: Final = BodyPace()
 # No spaces, control or glob characters (* ? [ ]): a Redis key namespace.
@@ -85,6 +88,11 @@ class ProjectConfig:
     before_files: tuple[RewriteRule, ...] = ()
     after_files: tuple[RewriteRule, ...] = ()
     fallback: tuple[RewriteRule, ...] = field(default=())
+    # None: no OpenAPI document nor docs page (the key is absent).
+    openapi: OpenAPIConfig | None = None
+    # problem_details(problem, request) -> dict: reshapes the problem+json
+    # body of a declared handler's invalid request (docs/validation.md).
+    problem_details: Callable[[dict[str, Any], Any], Any] | None = None
 
     @property
     def external_outside_base_path(self) -> bool:
@@ -175,8 +183,7 @@ def _base_path(value: Any, where: str) -> str:
         raise ProjectError(
             f"{where}: base_path must start with '/' and not end with '/'; got {value!r}"
         )
-    segments = value.split("/")[1:]
-    if value and any(not _SEGMENT.fullmatch(s) or s in (".", "..") for s in segments):
+    if value and not plain_segments(value):
         raise ProjectError(
             f"{where}: base_path {value!r} must be plain path segments "
             "(letters, digits, - . _ ~; no empty, '.' or '..' segments)"
@@ -274,6 +281,13 @@ def load_config(root: Path) -> ProjectConfig:
         base_path,
     )
     stages = _rewrite_stages(_rules_of(names, "rewrites", where), where)
+    openapi = read_openapi_config(names.get("openapi"), root, where)
+    problem_details = names.get("problem_details")
+    if problem_details is not None and not callable(problem_details):
+        raise ProjectError(
+            f"{where}: problem_details must be a function (problem, request) -> dict; "
+            f"got {type(problem_details).__name__}"
+        )
     return ProjectConfig(
         base_path=base_path,
         trailing_slash=trailing_slash,
@@ -289,6 +303,8 @@ def load_config(root: Path) -> ProjectConfig:
         body_min_rate=body_min_rate,
         headers=headers,
         redirects=redirects,
+        openapi=openapi,
+        problem_details=problem_details,
         **stages,
     )
 

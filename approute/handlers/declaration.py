@@ -140,6 +140,8 @@ class Declaration:
     responses: Mapping[int, Schema | None] = field(default_factory=dict)
     options: ApiOptions = field(default_factory=ApiOptions)
     takes_input: bool = False  # the handler's ctx is an Input
+    # approute.config.py's problem_details(problem, request): the body sent.
+    reshape: Callable[[dict[str, Any], NextRequest], Any] | None = None
     # The status and type a plain returned value is sent with: the first
     # declared 2xx (decided here, not per request).
     success: tuple[int, Schema | None] = field(init=False)
@@ -173,12 +175,24 @@ class Declaration:
                 body = await self._read_body(request)
             except SchemaError as error:
                 if error.malformed:
-                    raise ProblemError(problem(400, error.issues[0].message)) from None
+                    raise self._problem(request, 400, error.issues[0].message) from None
                 issues.extend(_located("body", error.issues))
         if issues:
             count = f"{len(issues)} invalid value{'s' if len(issues) > 1 else ''}"
-            raise ProblemError(problem(422, f"The request has {count}.", issues))
+            raise self._problem(request, 422, f"The request has {count}.", issues)
         return Input(typed_params, body, query)
+
+    def _problem(
+        self, request: NextRequest, status: int, detail: str, issues: list[Issue] | None = None
+    ) -> ProblemError:
+        body = problem(status, detail, issues)
+        if self.reshape is not None:
+            body = self.reshape(body, request)
+            if not isinstance(body, dict):
+                raise TypeError(
+                    f"problem_details() returned {type(body).__name__}; return the body, a dict"
+                )
+        return ProblemError(body, status=status)
 
     def _query_data(self, request: NextRequest) -> dict[str, Any]:
         return _grouped(request.next_url.search_params, self.query_lists)
@@ -244,9 +258,14 @@ def _is_json(response: Response) -> bool:
 
 
 def read_declaration(
-    func: Callable[..., Any], method: str, where: str, param_names: tuple[str, ...]
+    func: Callable[..., Any],
+    method: str,
+    where: str,
+    param_names: tuple[str, ...],
+    reshape: Callable[[dict[str, Any], NextRequest], Any] | None = None,
 ) -> Declaration | None:
-    """The declaration of handler ``func``, or None when it declares nothing."""
+    """The declaration of handler ``func``, or None when it declares nothing;
+    ``reshape`` is the config's ``problem_details``."""
     options = getattr(func, API_ATTRIBUTE, None)
     if options is not None and not isinstance(options, ApiOptions):
         options = None
@@ -280,6 +299,7 @@ def read_declaration(
         responses=responses,
         options=options or ApiOptions(),
         takes_input=parts is not None,
+        reshape=reshape,
     )
 
 

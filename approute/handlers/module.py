@@ -34,6 +34,8 @@ __all__ = [
 
 logger = logging.getLogger("approute")
 
+ProblemShaper = Callable[[dict[str, Any], Any], Any]
+
 _PAGE_ALLOW = "GET, HEAD"
 # What a handler's second parameter may be annotated with, as written.
 _CONTEXT_NAMES: Final = frozenset({"RouteContext", "Input", "Any", "object"})
@@ -130,7 +132,9 @@ def _is_context_annotation(annotation: Any) -> bool:
     return isinstance(origin, type) and issubclass(origin, RouteContext)
 
 
-def _handler(func: Any, name: str, where: str, route: RouteFile) -> Handler:
+def _handler(
+    func: Any, name: str, where: str, route: RouteFile, reshape: ProblemShaper | None = None
+) -> Handler:
     if not callable(func):
         raise ProjectError(
             f"{where}: {name} must be a function (sync or async); got {type(func).__name__}"
@@ -142,7 +146,7 @@ def _handler(func: Any, name: str, where: str, route: RouteFile) -> Handler:
         method=name,
         is_async=is_async_callable(func),
         arity=arity,
-        declaration=read_declaration(func, name, where, names),
+        declaration=read_declaration(func, name, where, names, reshape),
     )
 
 
@@ -179,21 +183,28 @@ def _route_module(
     )
 
 
-def read_route_module(module: ModuleType, route: RouteFile, *, where: str) -> RouteModule:
+def read_route_module(
+    module: ModuleType,
+    route: RouteFile,
+    *,
+    where: str,
+    problem_details: ProblemShaper | None = None,
+) -> RouteModule:
     """Inspect a loaded module's exports into a ``RouteModule`` for ``route``
-    (``where``: its file as messages name it)."""
+    (``where``: its file as messages name it; ``problem_details``: the
+    config's hook for declared handlers' error bodies)."""
     handlers: dict[str, Handler] = {}
     if route.kind == "page":
         page = getattr(module, "page", None)
         if page is None:
             raise ProjectError(f"{where}: a page module must export `def page(request, ctx)`")
-        handlers["GET"] = _handler(page, "page", where, route)
+        handlers["GET"] = _handler(page, "page", where, route, problem_details)
         allow = _PAGE_ALLOW
     else:
         for method in HTTP_METHODS:
             func = getattr(module, method, None)
             if func is not None:
-                handlers[method] = _handler(func, method, where, route)
+                handlers[method] = _handler(func, method, where, route, problem_details)
         allow = allow_header(set(handlers))
     for warning in export_warnings(module, where):
         logger.warning(warning)

@@ -61,7 +61,7 @@ class Schema(Protocol):
     type: Any
 
     def validate_json(self, data: bytes) -> Any:
-        """Parse and validate a JSON document."""
+        """Parse and validate a JSON document, strictly (JSON has types)."""
         ...
 
     def validate_python(self, data: object) -> Any:
@@ -134,7 +134,9 @@ class _PydanticSchema:
 
     def validate_json(self, data: bytes) -> Any:
         try:
-            return self._adapter.validate_json(data)
+            # Strict: a JSON document matches its schema as written (0 is not
+            # a bool, "1" not a number); ISO dates and UUIDs are still read.
+            return self._adapter.validate_json(data, strict=True)
         except self._error as error:
             raise _pydantic_error(error) from None
 

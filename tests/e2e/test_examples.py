@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from openapi_spec_validator import validate
 from PIL import Image
 
 from approute.app import create_app
@@ -268,3 +269,20 @@ def test_validated_todos_crud(client: httpx.Client) -> None:
     assert client.get("/api/todos/abc").status_code == 404  # not an int: no such todo
     assert client.delete(path).status_code == 204
     assert client.get(path).status_code == 404
+
+
+def test_the_examples_openapi_document_is_valid(client: httpx.Client) -> None:
+    response = client.get("/openapi.json")
+    assert response.headers["content-type"] == "application/json"
+    document = response.json()
+    validate(document)
+    assert document["info"] == {"title": "approute examples", "version": "1.0.0"}
+    todos = document["paths"]["/api/todos"]
+    assert todos["post"]["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/NewTodo"
+    }
+    assert set(todos["post"]["responses"]) == {"201", "400", "422"}
+    # An undeclared route is listed too, with its params from the folders.
+    assert document["paths"]["/api/users/{id}"]["get"]["parameters"][0]["name"] == "id"
+    docs = client.get("/docs")
+    assert docs.headers["content-type"] == "text/html; charset=utf-8"

@@ -156,9 +156,10 @@ def test_invalid_values_are_a_422_problem_listing_each(client: TestClient) -> No
                 "type": "string_too_short",
             },
             {
+                # Strict JSON: a string is not a number, even one that reads as one.
                 "location": ["body", "price"],
-                "message": "Input should be a valid number, unable to parse string as a number",
-                "type": "float_parsing",
+                "message": "Input should be a valid number",
+                "type": "float_type",
             },
         ],
     }
@@ -251,6 +252,12 @@ def test_a_returned_value_that_does_not_match_is_500_and_a_clear_error_in_dev(
     assert "price: Field required" in response.text
 
 
+def test_json_bodies_are_strict_while_forms_and_queries_are_coerced(client: TestClient) -> None:
+    assert client.post("/api/items", json={"name": "pen", "price": "2"}).status_code == 422
+    assert client.post("/api/forms", data={"name": "pen", "price": "2"}).status_code == 200
+    assert client.get("/api/items?limit=1").status_code == 200
+
+
 def test_a_form_body(client: TestClient) -> None:
     response = client.post("/api/forms", data={"name": "pen", "price": "2.5"})
     assert response.json() == {"name": "pen", "price": 2.5}
@@ -307,3 +314,49 @@ def test_startup_errors_name_the_handler(
     with pytest.raises(ProjectError) as raised:
         create_app(make_project({"app/api/route.py": source}))
     assert message in str(raised.value)
+
+
+HOOK = """
+def problem_details(problem, request):
+    return {**problem, "type": "https://errors.example.com/invalid",
+            "instance": request.next_url.pathname}
+"""
+
+
+def test_the_config_hook_reshapes_problem_bodies(make_project: ProjectFactory) -> None:
+    root = make_project({"app/api/items/route.py": ITEMS, "approute.config.py": HOOK})
+    client = TestClient(create_app(root))
+    invalid = client.post("/api/items", json={"name": "", "price": 1})
+    assert invalid.status_code == 422
+    body = invalid.json()
+    assert (body["type"], body["instance"], body["status"]) == (
+        "https://errors.example.com/invalid",
+        "/api/items",
+        422,
+    )
+    assert body["errors"][0]["location"] == ["body", "name"]
+    malformed = client.post("/api/items", content=b"{")
+    assert (malformed.status_code, malformed.json()["instance"]) == (400, "/api/items")
+
+
+def test_a_hook_that_returns_no_dict_is_a_500(
+    make_project: ProjectFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = make_project(
+        {
+            "app/api/items/route.py": ITEMS,
+            "approute.config.py": "def problem_details(problem, request):\n    return 'no'\n",
+        }
+    )
+    caplog.set_level(logging.ERROR, "approute")
+    response = TestClient(create_app(root)).post("/api/items", json={})
+    assert (response.status_code, response.content) == (500, b"")
+    assert "problem_details() returned str; return the body, a dict" in caplog.text
+
+
+def test_a_hook_that_is_not_a_function_stops_startup(make_project: ProjectFactory) -> None:
+    root = make_project(
+        {"app/api/items/route.py": ITEMS, "approute.config.py": "problem_details = 1\n"}
+    )
+    with pytest.raises(ProjectError, match="problem_details must be a function"):
+        create_app(root)
