@@ -4,14 +4,11 @@ mypy --strict`` (docs/validation.md)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.typegen.support import approute_mypy, write_sources
-from tests.typegen.test_pyright import _pyright
+from tests.typegen.support import approute_mypy, pyright_output, write_sources
 
 MODELS = """\
 from __future__ import annotations
@@ -80,14 +77,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_pyright_sees_the_declared_types(project: Path) -> None:
-    done = subprocess.run(
-        [_pyright(), "--pythonpath", sys.executable, "app"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    output = done.stdout + done.stderr
+    output = pyright_output(project)
     good = [line for line in output.splitlines() if "items" in line and "error" in line]
     assert good == [], output
     assert 'Cannot access attribute "title" for class "NewItem"' in output

@@ -5,16 +5,13 @@ project; each misuse fails with its own message (docs/types.md)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from approute.cli.main import main
-from tests.typegen.support import approute_mypy, write_sources
+from tests.typegen.support import approute_mypy, pyright_output, write_sources
 
 HEAD = """\
 # pyright: strict
@@ -106,12 +103,6 @@ BAD = {
 }
 
 
-def _pyright() -> str:
-    found = shutil.which("pyright", path=str(Path(sys.executable).parent))
-    assert found is not None, "pyright is a test dependency (pip install -e '.[dev]')"
-    return found
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("aliases")
@@ -127,17 +118,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def pyright_output(project: Path) -> str:
-    done = subprocess.run(
-        # The venv's interpreter: where approute is installed.
-        [_pyright(), "--pythonpath", sys.executable, "app"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    return done.stdout + done.stderr
+@pytest.fixture(scope="module", name="pyright_output")
+def pyright_output_fixture(project: Path) -> str:
+    return pyright_output(project)
 
 
 @pytest.fixture(scope="module")
