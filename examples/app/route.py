@@ -20,6 +20,9 @@ ROUTES = [
     "/sitemap.xml",
     "/opengraph-image",
     "/icon",
+    "/api/todos",
+    "/openapi.json",
+    "/docs",
 ]
 
 
