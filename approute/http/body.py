@@ -280,7 +280,10 @@ class BodyChannel:
                         if limit is not None and size > limit:
                             raise BodyTooLarge(f"request body is over the {limit} byte limit")
                         parts.append(body)
-                    if not message.get("more_body", False):
+                    # Content-Length bytes are the whole body: some servers
+                    # (granian) still say more_body=True, and waiting for
+                    # their empty last message costs a round trip.
+                    if not message.get("more_body", False) or size == self._content_length:
                         break
                 elif kind == "http.disconnect":
                     self.disconnected = True

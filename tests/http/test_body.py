@@ -101,6 +101,20 @@ def test_read_joins_the_chunks() -> None:
     assert run(read(channel_for(receive), None)) == b"abcd"
 
 
+def test_read_stops_once_content_length_bytes_arrived() -> None:
+    # A server may say more_body=True with the last bytes and send an empty
+    # last message later: the declared length already says the body ended.
+    receive = Receive([request_message(b"ab", True), request_message(b"cd", True)])
+    assert run(read(channel_for(receive, content_length=4), None)) == b"abcd"
+    assert receive.calls == 2
+
+
+def test_without_a_length_read_waits_for_the_last_message() -> None:
+    receive = Receive([request_message(b"ab", True), request_message(b"", False)])
+    assert run(read(channel_for(receive), None)) == b"ab"
+    assert receive.calls == 2
+
+
 def test_channel_without_body_reads_empty_without_receive() -> None:
     receive = Receive([request_message(b"ignored", False)])
     assert run(read(channel_for(receive, has_body=False), 10)) == b""
