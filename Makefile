@@ -59,6 +59,7 @@ bench: $(STAMP)
 	@$(BENCH_WRK)
 	$(BIN)/python -m pip install --quiet starlette fastapi matplotlib
 	$(BIN)/python -m pip install --quiet litestar || echo "litestar did not install: skipped"
+	$(BIN)/python -m pip install --quiet granian || echo "granian did not install: skipped"
 	$(BIN)/python -m bench
 	@# A declared body beside validating by hand and the plain echo, in instructions
 	@# per request (valgrind; docs/benchmarks.md): "-" so a machine without it goes on.

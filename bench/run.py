@@ -45,7 +45,8 @@ ENDPOINTS: dict[str, tuple[str, str, Any]] = {
 @dataclass(frozen=True)
 class Target:
     name: str
-    # "approute" / "nextjs" (a project folder), "uvicorn" or "guarded" (module:attr)
+    # "approute" / "nextjs" (a project folder), "uvicorn", "guarded" or
+    # "granian" (module:attr), "granian-approute" (a project folder)
     kind: str
     spec: str
     with_mw: bool
@@ -69,6 +70,12 @@ TARGETS = [
     Target("fastapi+mw", "uvicorn", "bench.targets.fastapi_app:app_mw", True, "fastapi"),
     Target("litestar", "uvicorn", "bench.targets.litestar_app:app", False, "litestar"),
     Target("litestar+mw", "uvicorn", "bench.targets.litestar_app:app_mw", True, "litestar"),
+    # The same apps on granian (issue 16's server question): ASGI interface,
+    # one worker, single-threaded runtime, uvloop.
+    Target("raw_asgi@granian", "granian", "bench.targets.raw_asgi:app", False, "granian"),
+    Target("starlette@granian", "granian", "bench.targets.starlette_app:app", False, "granian"),
+    # approute's build output under granian (approute.asgi:app_from_env).
+    Target("approute@granian", "granian-approute", "approute", False, "granian"),
     # `next start` (Node.js, one process), route.js files and a proxy.js.
     Target("nextjs", "nextjs", "nextjs", False, tool="npm"),
     Target("nextjs+mw", "nextjs", "nextjs_mw", True, tool="npm"),
@@ -98,6 +105,31 @@ def uvicorn_command(app: str) -> list[str]:
     ]
 
 
+def granian_command(app: str, port: int, *, factory: bool = False) -> list[str]:
+    """A target on granian: ASGI, 1 worker, single-threaded runtime, uvloop,
+    no access log (its fastest settings for one core, measured)."""
+    command = [
+        str(Path(sys.executable).parent / "granian"),
+        "--interface",
+        "asgi",
+        "--workers",
+        "1",
+        "--runtime-mode",
+        "st",
+        "--loop",
+        "uvloop",
+        "--no-ws",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    return [*command, "--factory", app] if factory else [*command, app]
+
+
 def approute_command(root: Path) -> list[str]:
     """approute's production path: ``approute start`` (its uvicorn settings:
     guarded httptools protocol, uvloop via loop=auto, access log off)."""
@@ -117,6 +149,11 @@ def server_for(
         env = {**env, "NEXT_TELEMETRY_DISABLED": "1", "NODE_ENV": "production"}
     elif kind == "guarded":
         command = [sys.executable, "-m", "bench.serve", spec, str(port)]
+    elif kind == "granian":
+        command = granian_command(spec, port)
+    elif kind == "granian-approute":
+        command = granian_command("approute.asgi:app_from_env", port, factory=True)
+        env = {**env, "APPROUTE_ROOT": str(roots[spec])}
     else:
         command = [*uvicorn_command(spec), "--port", str(port)]
     return Server(command, port, CONFIG.server_cpu, env=env, log=log)
@@ -248,6 +285,7 @@ def machine_facts() -> dict[str, Any]:
                 "starlette",
                 "fastapi",
                 "litestar",
+                "granian",
             )
         }
         | _node_versions(),
