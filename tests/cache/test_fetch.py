@@ -5,6 +5,7 @@ hits (no internet): uncached by default, ``force-cache``, ISR
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +65,24 @@ async def POST(request):
 """
 
 
+_OPEN: list[TestClient] = []
+
+
+def open_client(app: Any) -> TestClient:
+    """A ``TestClient`` closed when the test ends: ``fetch()`` keeps pooled
+    connections to the upstream, which only closing the app closes."""
+    client = TestClient(app)
+    _OPEN.append(client)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _close_clients() -> Iterator[None]:
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
+
+
 @pytest.fixture
 def project(
     make_project: ProjectFactory, upstream: tuple[Upstream, RunningServer]
@@ -82,7 +101,7 @@ def hits(upstream: Upstream, path: str = "/n", method: str = "GET") -> int:
 
 def test_fetch_is_uncached_by_default(project: tuple[Path, Upstream]) -> None:
     root, upstream = project
-    client = TestClient(clocked_app(root)[0])
+    client = open_client(clocked_app(root)[0])
     assert client.get("/api/f").json()["n"] == 1
     assert client.get("/api/f").json()["n"] == 2
     assert hits(upstream) == 2
@@ -94,7 +113,7 @@ def test_force_cache_stores_the_response_until_revalidated(
 ) -> None:
     root, upstream = project
     app, clock = clocked_app(root)
-    client = TestClient(app)
+    client = open_client(app)
     first = client.get(f"/api/f?mode={mode}").json()
     assert first["status"] == 200
     assert first["ok"]
@@ -108,7 +127,7 @@ def test_force_cache_stores_the_response_until_revalidated(
 def test_revalidate_n_serves_stale_then_refetches_once(project: tuple[Path, Upstream]) -> None:
     root, upstream = project
     app, clock = clocked_app(root)
-    client = TestClient(app)
+    client = open_client(app)
     assert client.get("/api/f?mode=isr").json()["n"] == 1
     assert client.get("/api/f?mode=isr").json()["n"] == 1
     clock.now += 61
@@ -129,7 +148,7 @@ def test_revalidate_tag_reaches_tagged_fetches(
 ) -> None:
     root, _upstream = project
     app, clock = clocked_app(root)
-    client = TestClient(app)
+    client = open_client(app)
     assert client.get("/api/f?mode=isr").json()["n"] == 1
     clock.now += 1
     client.post("/api/f", json=body)
@@ -143,7 +162,7 @@ def test_no_store_and_revalidate_0_never_store(
     project: tuple[Path, Upstream], mode: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     root, upstream = project
-    client = TestClient(clocked_app(root)[0])
+    client = open_client(clocked_app(root)[0])
     client.get(f"/api/f?mode={mode}")
     client.get(f"/api/f?mode={mode}")
     assert hits(upstream) == 2
@@ -154,7 +173,7 @@ def test_no_store_and_revalidate_0_never_store(
 @pytest.mark.parametrize("path", ["/status/404", "/status/201", "/status/500"])
 def test_only_200_responses_are_stored(project: tuple[Path, Upstream], path: str) -> None:
     root, upstream = project
-    client = TestClient(clocked_app(root)[0])
+    client = open_client(clocked_app(root)[0])
     first = client.get(f"/api/f?mode=force&path={path}").json()
     assert first["status"] == int(path.rsplit("/", 1)[1])
     assert first["ok"] is (first["status"] < 300)
@@ -164,7 +183,7 @@ def test_only_200_responses_are_stored(project: tuple[Path, Upstream], path: str
 
 def test_post_is_never_stored_even_with_force_cache(project: tuple[Path, Upstream]) -> None:
     root, upstream = project
-    client = TestClient(clocked_app(root)[0])
+    client = open_client(clocked_app(root)[0])
     first = client.get("/api/f?mode=post").json()
     assert first["echo"] == '{"a":1}'  # json= sent as the body
     client.get("/api/f?mode=post")
@@ -173,7 +192,7 @@ def test_post_is_never_stored_even_with_force_cache(project: tuple[Path, Upstrea
 
 def test_request_headers_are_part_of_the_key(project: tuple[Path, Upstream]) -> None:
     root, upstream = project
-    client = TestClient(clocked_app(root)[0])
+    client = open_client(clocked_app(root)[0])
     one = client.get("/api/f?mode=headers").json()["n"]
     two = client.get("/api/f?mode=headers2").json()["n"]
     assert client.get("/api/f?mode=headers").json()["n"] == one
@@ -185,7 +204,7 @@ def test_responses_over_2mb_are_not_stored(
     project: tuple[Path, Upstream], caplog: pytest.LogCaptureFixture
 ) -> None:
     root, upstream = project
-    client = TestClient(clocked_app(root)[0])
+    client = open_client(clocked_app(root)[0])
     assert client.get("/api/f?mode=force&path=/big").json()["text"] > 2 * 1024 * 1024
     client.get("/api/f?mode=force&path=/big")
     assert hits(upstream, "/big") == 2
@@ -196,7 +215,7 @@ def test_redirects_are_followed_and_url_is_the_final_one(
     project: tuple[Path, Upstream], upstream: tuple[Upstream, RunningServer]
 ) -> None:
     root, _ = project
-    client = TestClient(clocked_app(root)[0])
+    client = open_client(clocked_app(root)[0])
     response = client.get("/api/f?mode=force&path=/redirect").json()
     assert response["status"] == 200
     assert response["url"] == upstream[1].url + "/n"
@@ -226,7 +245,7 @@ async def middleware(request):
             "approute.config.py": MEMORY_CONFIG,
         }
     )
-    client = TestClient(clocked_app(root)[0])
+    client = open_client(clocked_app(root)[0])
     assert client.get("/api/x").headers["x-n"] == "1"
     assert client.get("/api/x").headers["x-n"] == "2"  # no effect in middleware
 
@@ -271,6 +290,18 @@ def test_the_shared_client_is_closed_on_shutdown(project: tuple[Path, Upstream])
     assert client.is_closed
 
 
+def test_closing_the_test_client_closes_the_app(project: tuple[Path, Upstream]) -> None:
+    root, _ = project
+    app, _ = clocked_app(root)
+    with TestClient(app) as client:
+        assert client.get("/api/f?mode=force").json()["n"] == 1
+        cache = app.pipeline._data_cache
+        assert cache is not None
+        assert cache._http is not None
+        http = cache._http[1]
+    assert http.is_closed  # as after a server's shutdown: no pooled socket left open
+
+
 @pytest.mark.parametrize(
     "meta",
     [
@@ -293,7 +324,7 @@ def test_a_malformed_stored_fetch_is_fetched_again(
     app, server = upstream
     app.hits.clear()
     root = make_project({"app/api/f/route.py": ROUTE.format(url=server.url)})
-    client = TestClient(create_app(root))
+    client = open_client(create_app(root))
     assert client.get("/api/f?mode=force").json()["n"] == 1
     (entry,) = [p for p in (root / ".approute" / "cache").rglob("*") if p.is_file()]
     entry.write_bytes(_with_meta(entry.read_bytes(), meta))
