@@ -182,13 +182,14 @@ def test_fetch_tags_reach_the_route_entry(
         }
     )
     app, clock = clocked_app(root)
-    client = TestClient(app)
-    assert client.get("/api/feed").json()["n"] == 1
-    assert client.get("/api/feed").headers["x-approute-cache"] == "HIT"
-    clock.now += 1
-    client.post("/api/admin", json={"tag": "feed", "expire": True})
-    clock.now += 1
-    again = client.get("/api/feed")
-    assert again.headers["x-approute-cache"] == "MISS"
-    assert again.json()["n"] == 2
+    # Closed at the end: fetch() keeps a pooled connection to the upstream.
+    with TestClient(app) as client:
+        assert client.get("/api/feed").json()["n"] == 1
+        assert client.get("/api/feed").headers["x-approute-cache"] == "HIT"
+        clock.now += 1
+        client.post("/api/admin", json={"tag": "feed", "expire": True})
+        clock.now += 1
+        again = client.get("/api/feed")
+        assert again.headers["x-approute-cache"] == "MISS"
+        assert again.json()["n"] == 2
     assert counter_app.hits[("GET", "/feed")] == 2
