@@ -138,8 +138,8 @@ def _generated(
     func = getattr(module, name, None)
     if not callable(func):
         raise ProjectError(
-            f"{where}: a {metadata.name} route defines `def {name}(...)` "
-            f"(sync or async); {where} has none"
+            f"{where}: define `def {name}(...)` (sync or async): it computes the "
+            f"{metadata.name} route"
         )
     listing = _listing(route, metadata, module, where)
     segment = read_segment_config(module, file=route.file, where=where)

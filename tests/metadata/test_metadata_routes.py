@@ -348,7 +348,7 @@ def test_bytes_are_served_with_the_content_type_export(make_project: ProjectFact
         ),
         pytest.param(
             {"app/icon.py": "def image():\n    return b''\n"},
-            "app/icon.py: a icon route defines `def icon(...)`",
+            "app/icon.py: define `def icon(...)` (sync or async): it computes the icon route",
             id="the function's name",
         ),
         pytest.param(
