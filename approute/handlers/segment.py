@@ -9,7 +9,6 @@ keep it dynamic, as does exporting nothing (Next.js 15+ default).
 
 from __future__ import annotations
 
-import ast
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from types import ModuleType
 from typing import Any, Final, Literal
 
 from approute.errors import ProjectError
+from approute.routing.module_names import top_level_lines
 
 __all__ = [
     "DYNAMIC_VALUES",
@@ -89,26 +89,6 @@ def cache_control_for(interval: float | None) -> str:
     return f"s-maxage={seconds}, stale-while-revalidate={ONE_YEAR - seconds}"
 
 
-def _assignment_lines(file: Path) -> dict[str, int]:
-    """Line of each top-level assignment or function, for ``file:line`` messages."""
-    try:
-        tree = ast.parse(file.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return {}
-    lines: dict[str, int] = {}
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            lines[node.name] = node.lineno
-            continue
-        targets = node.targets if isinstance(node, ast.Assign) else []
-        if isinstance(node, ast.AnnAssign):
-            targets = [node.target]
-        for target in targets:
-            if isinstance(target, ast.Name):
-                lines[target.id] = node.lineno
-    return lines
-
-
 # Next.js's spellings of the names approute reads: a module ported as is
 # would otherwise be silently dynamic (or serve params it should 404).
 _NEXT_SPELLINGS: Final = {
@@ -122,7 +102,7 @@ def read_segment_config(module: ModuleType, *, file: Path, where: str) -> Segmen
     names = vars(module)
     for next_name, name in _NEXT_SPELLINGS.items():
         if next_name in names:
-            line = _assignment_lines(file).get(next_name)
+            line = top_level_lines(file).get(next_name)
             place = f"{where}:{line}" if line else where
             raise ProjectError(
                 f"{place}: `{next_name}` is Next.js's spelling; approute reads `{name}`"
@@ -131,7 +111,7 @@ def read_segment_config(module: ModuleType, *, file: Path, where: str) -> Segmen
         "generate_static_params" not in names
     ):
         return SegmentConfig()
-    lines = _assignment_lines(file)
+    lines = top_level_lines(file)
 
     def fail(name: str, message: str) -> ProjectError:
         line = lines.get(name)

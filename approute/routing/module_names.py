@@ -11,29 +11,37 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-__all__ = ["top_level_names"]
+__all__ = ["top_level_lines", "top_level_names"]
 
 
 def top_level_names(file: Path) -> frozenset[str]:
     """Names bound at the top level of ``file`` by ``def``, ``class``,
     assignment or import; empty when it cannot be parsed (loading it then
     reports the error with its line)."""
+    return frozenset(top_level_lines(file))
+
+
+def top_level_lines(file: Path) -> dict[str, int]:
+    """The line of each top-level name's last binding, for ``file:line``
+    messages; empty when ``file`` cannot be parsed."""
     try:
         tree = ast.parse(file.read_bytes(), filename=str(file))
     except (OSError, SyntaxError, ValueError):
-        return frozenset()
-    names: set[str] = set()
+        return {}
+    lines: dict[str, int] = {}
     for node in _top_level(tree.body):
+        names: list[str] = []
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            names.add(node.name)
+            names = [node.name]
         elif isinstance(node, ast.Import | ast.ImportFrom):
-            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+            names = [(alias.asname or alias.name).split(".")[0] for alias in node.names]
         elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                names.update(_targets(target))
+            names = [name for target in node.targets for name in _targets(target)]
         elif isinstance(node, ast.AnnAssign | ast.AugAssign):
-            names.update(_targets(node.target))
-    return frozenset(names)
+            names = _targets(node.target)
+        for name in names:
+            lines[name] = node.lineno
+    return lines
 
 
 def _top_level(body: list[ast.stmt]) -> list[ast.stmt]:
