@@ -44,7 +44,6 @@ from approute.metadata.sitemap import render_sitemap
 from approute.project.callables import defined_at, is_async_callable
 from approute.public.files import content_type_for
 from approute.routing.metadata_files import METADATA_ID, MetadataFile
-from approute.routing.module_names import top_level_names
 from approute.routing.scan import RouteFile
 
 __all__ = ["REVALIDATE", "metadata_route_module"]
@@ -143,9 +142,11 @@ def _generated(
         )
     listing = _listing(route, metadata, module, where)
     segment = read_segment_config(module, file=route.file, where=where)
-    if not any(name in vars(module) for name in ("dynamic", "revalidate")):
-        # Static by default; dynamic when it imports a request-data reader.
-        reads_request = bool(_REQUEST_READERS & top_level_names(route.file))
+    names = vars(module)
+    if not any(name in names for name in ("dynamic", "revalidate")):
+        # Static by default; dynamic when it imports a request-data reader
+        # (the loaded module's own names: no second parse of its source).
+        reads_request = bool(_REQUEST_READERS & names.keys())
         segment = replace(segment, dynamic="force-dynamic" if reads_request else "error")
     only_id = all(param.value == METADATA_ID for param in route.params)
     if listing is not None and only_id and segment.generate_static_params is None:
