@@ -30,6 +30,7 @@ __all__ = [
     "broken_route_module",
     "export_warnings",
     "read_route_module",
+    "served_route_module",
 ]
 
 logger = logging.getLogger("approute")
@@ -169,6 +170,7 @@ def _route_module(
     allow: str,
     module: ModuleType,
     segment: SegmentConfig | None = None,
+    cache_control: str | None = None,
 ) -> RouteModule:
     return RouteModule(
         file=route.file,
@@ -180,7 +182,24 @@ def _route_module(
         module=module,
         segment=segment or SegmentConfig(),
         param_names=tuple(param.value for param in route.params),
+        cache_control=cache_control,
     )
+
+
+def served_route_module(
+    route: RouteFile,
+    get: Callable[..., Any],
+    *,
+    where: str,
+    allow: str,
+    module: ModuleType,
+    segment: SegmentConfig | None = None,
+    cache_control: str | None = None,
+) -> RouteModule:
+    """A route whose only handler approute writes itself (a metadata file,
+    the OpenAPI document): ``async def get(request, ctx)``."""
+    handlers = {"GET": Handler(func=get, method="GET", is_async=True, arity=2)}
+    return _route_module(route, where, handlers, allow, module, segment, cache_control)
 
 
 def read_route_module(

@@ -33,7 +33,7 @@ import anyio.to_thread
 
 from approute.errors import ProjectError
 from approute.handlers.context import RouteContext
-from approute.handlers.module import Handler, RouteModule
+from approute.handlers.module import RouteModule, served_route_module
 from approute.handlers.segment import SegmentConfig, read_segment_config
 from approute.http.request import NextRequest
 from approute.http.response import Response
@@ -95,16 +95,13 @@ def metadata_route_module(
         get, segment = _static_file(route.file, metadata, where, dev)
     else:
         get, segment = _generated(route, metadata, module, where, dev)
-    return RouteModule(
-        file=route.file,
+    return served_route_module(
+        route,
+        get,
         where=where,
-        pattern=route.pattern,
-        kind="metadata",
-        handlers={"GET": Handler(func=get, method="GET", is_async=True, arity=2)},
         allow=_ALLOW,
         module=module or ModuleType(f"metadata:{where}"),
         segment=segment,
-        param_names=tuple(param.value for param in route.params),
         cache_control=REVALIDATE if segment.interval is None else None,
     )
 

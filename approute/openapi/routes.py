@@ -20,7 +20,7 @@ from approute.config.openapi import OpenAPIConfig
 from approute.errors import ProjectError
 from approute.handlers.context import RouteContext
 from approute.handlers.methods import allow_header
-from approute.handlers.module import Handler, RouteModule
+from approute.handlers.module import RouteModule, served_route_module
 from approute.http.request import NextRequest
 from approute.http.response import Response
 from approute.openapi.docs_page import docs_page
@@ -80,12 +80,10 @@ def _route(
     async def get(request: NextRequest, ctx: RouteContext[Any]) -> Response:
         return Response(body, headers=headers)
 
-    module = RouteModule(
-        file=file,
+    module = served_route_module(
+        route,
+        get,
         where=where,
-        pattern=pattern,
-        kind="route",
-        handlers={"GET": Handler(func=get, method="GET", is_async=True, arity=2)},
         allow=allow_header({"GET"}),
         module=ModuleType(f"{SERVED_MODULE}:{pattern}"),
     )
