@@ -16,9 +16,14 @@ def render_manifest(data: object, where: str) -> str:
     and the key."""
     shape = Shape(where, "manifest()")
     manifest = shape.mapping(data, None)
+    try:
+        return json.dumps(manifest, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        pass
+    # Only when it failed: find the key whose value cannot be written.
     for key, value in manifest.items():
         try:
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as error:
             raise shape.key(key).error(f"cannot be written as JSON: {error}") from None
-    return json.dumps(manifest, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    raise AssertionError("unreachable: the whole failed, so one value does")
