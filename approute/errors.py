@@ -102,6 +102,12 @@ class BadRequest(RequestError):
     status = 400
 
 
+class AmbiguousFraming(BadRequest):
+    """400: both ``Content-Length`` and ``Transfer-Encoding``. The body's
+    end is uncertain, so the connection closes after the answer (RFC 9112
+    §6.3: a request-smuggling attempt)."""
+
+
 class InvalidJSON(BadRequest, ValueError):
     """The request body is not valid JSON (``except ValueError`` catches it)."""
 

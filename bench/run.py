@@ -45,8 +45,8 @@ ENDPOINTS: dict[str, tuple[str, str, Any]] = {
 @dataclass(frozen=True)
 class Target:
     name: str
-    # "approute" / "nextjs" (a project folder), "uvicorn", "guarded" or
-    # "granian" (module:attr), "granian-approute" (a project folder)
+    # "approute" / "approute-uvicorn" / "nextjs" (a project folder),
+    # "uvicorn", "guarded" or "granian" (module:attr)
     kind: str
     spec: str
     with_mw: bool
@@ -70,12 +70,12 @@ TARGETS = [
     Target("fastapi+mw", "uvicorn", "bench.targets.fastapi_app:app_mw", True, "fastapi"),
     Target("litestar", "uvicorn", "bench.targets.litestar_app:app", False, "litestar"),
     Target("litestar+mw", "uvicorn", "bench.targets.litestar_app:app_mw", True, "litestar"),
-    # The same apps on granian (issue 16's server question): ASGI interface,
-    # one worker, single-threaded runtime, uvloop.
+    # The same apps on granian: ASGI interface, one worker, single-threaded
+    # runtime, uvloop.
     Target("raw_asgi@granian", "granian", "bench.targets.raw_asgi:app", False, "granian"),
     Target("starlette@granian", "granian", "bench.targets.starlette_app:app", False, "granian"),
-    # approute's build output under granian (approute.asgi:app_from_env).
-    Target("approute@granian", "granian-approute", "approute", False, "granian"),
+    # `approute start --server uvicorn` (guarded uvicorn): the other server.
+    Target("approute@uvicorn", "approute-uvicorn", "approute", False),
     # `next start` (Node.js, one process), route.js files and a proxy.js.
     Target("nextjs", "nextjs", "nextjs", False, tool="npm"),
     Target("nextjs+mw", "nextjs", "nextjs_mw", True, tool="npm"),
@@ -105,7 +105,7 @@ def uvicorn_command(app: str) -> list[str]:
     ]
 
 
-def granian_command(app: str, port: int, *, factory: bool = False) -> list[str]:
+def granian_command(app: str, port: int) -> list[str]:
     """A target on granian: ASGI, 1 worker, single-threaded runtime, uvloop,
     no access log (its fastest settings for one core, measured)."""
     command = [
@@ -127,13 +127,14 @@ def granian_command(app: str, port: int, *, factory: bool = False) -> list[str]:
         "--port",
         str(port),
     ]
-    return [*command, "--factory", app] if factory else [*command, app]
+    return [*command, app]
 
 
-def approute_command(root: Path) -> list[str]:
-    """approute's production path: ``approute start`` (its uvicorn settings:
-    guarded httptools protocol, uvloop via loop=auto, access log off)."""
-    return [sys.executable, "-m", "approute.cli", "start", str(root), "-H", "127.0.0.1"]
+def approute_command(root: Path, server: str = "granian") -> list[str]:
+    """approute's production path: ``approute start`` (granian by default;
+    ``uvicorn``: guarded httptools protocol, uvloop, access log off)."""
+    start = [sys.executable, "-m", "approute.cli", "start", str(root), "-H", "127.0.0.1"]
+    return [*start, "--server", server]
 
 
 def server_for(
@@ -142,6 +143,8 @@ def server_for(
     port = free_port()
     if kind == "approute":
         command = [*approute_command(roots[spec]), "-p", str(port)]
+    elif kind == "approute-uvicorn":
+        command = [*approute_command(roots[spec], "uvicorn"), "-p", str(port)]
     elif kind == "nextjs":
         root = roots[spec]
         next_bin = str(root / "node_modules" / ".bin" / "next")
@@ -151,9 +154,6 @@ def server_for(
         command = [sys.executable, "-m", "bench.serve", spec, str(port)]
     elif kind == "granian":
         command = granian_command(spec, port)
-    elif kind == "granian-approute":
-        command = granian_command("approute.asgi:app_from_env", port, factory=True)
-        env = {**env, "APPROUTE_ROOT": str(roots[spec])}
     else:
         command = [*uvicorn_command(spec), "--port", str(port)]
     return Server(command, port, CONFIG.server_cpu, env=env, log=log)
@@ -275,6 +275,8 @@ def machine_facts() -> dict[str, Any]:
         "python": platform.python_version(),
         "wrk": (wrk.stdout or wrk.stderr).split("[")[0].strip(),
         "approute_commit": commit + ("+uncommitted" if dirty else ""),
+        "approute_server": "granian",
+        "approute_build": approute_build(),
         "versions": {
             name: _version(name)
             for name in (
@@ -291,6 +293,14 @@ def machine_facts() -> dict[str, Any]:
         | _node_versions(),
         "memory_mib": os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**20,
     }
+
+
+def approute_build() -> str:
+    """Whether the installed approute runs compiled (mypyc) modules."""
+    spec = importlib.util.find_spec("approute")
+    package = Path(spec.origin if spec and spec.origin else "").parent
+    compiled = any(package.rglob("*.so"))
+    return "compiled (mypyc)" if compiled else "pure Python"
 
 
 def _node_versions() -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from approute.project.loader import unload_modules
+from tests.support.servers import SERVER_KINDS, ServerKind
 
 ProjectFactory = Callable[[dict[str, str]], Path]
 
@@ -42,7 +43,8 @@ def make_project(tmp_path: Path) -> ProjectFactory:
     return make
 
 
-@pytest.fixture(params=["h11", "httptools"])
-def parser(request: pytest.FixtureRequest) -> str:
-    """Both uvicorn HTTP parsers: they disagree on a dozen inputs."""
-    return str(request.param)
+@pytest.fixture(params=SERVER_KINDS)
+def server_kind(request: pytest.FixtureRequest) -> ServerKind:
+    """Every supported server: uvicorn with each parser (they disagree on a
+    dozen inputs) and granian."""
+    return request.param  # type: ignore[no-any-return]

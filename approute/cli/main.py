@@ -13,6 +13,7 @@ from pathlib import Path
 
 from approute.app import create_app
 from approute.build import app_from_build, build_project, routes_table
+from approute.cli.granian_server import serve_granian
 from approute.cli.server import LOG_CONFIG, serve, uvicorn_config
 from approute.cli.typecheck import run_mypy
 from approute.config.openapi import OpenAPIConfig
@@ -60,6 +61,16 @@ def _start(args: argparse.Namespace) -> int:
     shutdown_timeout = args.shutdown_timeout
     if shutdown_timeout is None:
         shutdown_timeout = app.project.config.shutdown_timeout
+    if args.server == "granian":
+        serve_granian(
+            root,
+            app if args.workers == 1 else None,
+            host=args.hostname,
+            port=args.port,
+            workers=args.workers,
+            shutdown_timeout=shutdown_timeout,
+        )
+        return 0
     target, options = uvicorn_config(
         root,
         host=args.hostname,
@@ -153,6 +164,12 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument("-p", "--port", type=int, default=3000)
     start.add_argument("-H", "--hostname", default="0.0.0.0")
     start.add_argument("-w", "--workers", type=int, default=1)
+    start.add_argument(
+        "--server",
+        choices=["granian", "uvicorn"],
+        default="granian",
+        help="the HTTP server (default: granian, the faster; docs/deploy.md)",
+    )
     start.add_argument(
         "--shutdown-timeout",
         type=_seconds,

@@ -52,7 +52,8 @@ def _server_origin(scope: Scope, scheme: str) -> str:
         host = "localhost"
     elif ":" in host:
         host = f"[{host}]"
-    if port is None or _DEFAULT_PORTS.get(scheme) == port:
+    # int(): granian sends the port as a string (ASGI says int).
+    if port is None or _DEFAULT_PORTS.get(scheme) == int(port):
         return str(host)
     return f"{host}:{port}"
 

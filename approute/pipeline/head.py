@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Final
 
 from approute._types import Scope
-from approute.errors import BadRequest, HeadersTooLarge
+from approute.errors import AmbiguousFraming, BadRequest, HeadersTooLarge
 from approute.http.compression import accepts_gzip
 from approute.http.headers import is_internal_header
 from approute.http.paths import normalize_path
@@ -78,6 +78,10 @@ class HeadGuard:
         if size > self._max_head_size or len(raw) > self._max_headers:
             raise HeadersTooLarge("request headers are too large")
         if content_length is not None:
+            # uvicorn's guarded protocols refuse this before the app; granian
+            # passes it on, reading the body as chunked.
+            if head.chunked:
+                raise AmbiguousFraming("Content-Length with Transfer-Encoding")
             if not content_length.isdigit() or len(content_length) > 18:
                 raise BadRequest("invalid Content-Length")
             head.content_length = int(content_length)

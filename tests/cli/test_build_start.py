@@ -30,7 +30,9 @@ def GET(request):
 """
 
 
-def test_build_then_start_serves_prerendered_paths_as_hits(make_project: ProjectFactory) -> None:
+def test_build_then_start_serves_prerendered_paths_as_hits(
+    make_project: ProjectFactory, start_server: str
+) -> None:
     root = make_project(PROJECT)
     built = run_cli("build", str(root))
     assert built.returncode == 0, built.stderr
@@ -38,7 +40,8 @@ def test_build_then_start_serves_prerendered_paths_as_hits(make_project: Project
     assert "└ ● /api/users/[id]" in built.stdout
     (root / "calls.log").unlink()
 
-    with serving("start", str(root), "--hostname", "127.0.0.1") as (url, _):
+    started = serving("start", str(root), "--server", start_server, "--hostname", "127.0.0.1")
+    with started as (url, _):
         first = httpx.get(url + "/api/users/4")
         # The very first request: the build's copy, the handler never runs.
         assert first.headers["x-approute-cache"] == "HIT"
@@ -90,11 +93,15 @@ def test_start_refuses_a_stale_build_but_not_other_changes(make_project: Project
     assert "Traceback" not in result.stderr
 
 
-def test_workers_share_the_filesystem_cache(make_project: ProjectFactory) -> None:
+def test_workers_share_the_filesystem_cache(
+    make_project: ProjectFactory, start_server: str
+) -> None:
     root = make_project({**PROJECT, "app/api/pid/route.py": textwrap.dedent(PID)})
     assert run_cli("build", str(root)).returncode == 0
     (root / "calls.log").unlink()
-    with serving("start", str(root), "--hostname", "127.0.0.1", "--workers", "2") as (url, _):
+    with serving(
+        "start", str(root), "--server", start_server, "--hostname", "127.0.0.1", "--workers", "2"
+    ) as (url, _):
         pids: set[str] = set()
         rounds = 0
         deadline = time.monotonic() + 30

@@ -97,14 +97,18 @@ def test_missing_app_folder_is_a_clear_error(tmp_path: Path) -> None:
     assert "no app/ or src/app/ folder" in result.stderr
 
 
-def test_start_serves_the_project(make_project: ProjectFactory) -> None:
+def test_start_serves_the_project(make_project: ProjectFactory, start_server: str) -> None:
     root = make_project({"app/route.py": HELLO})
     assert run_cli("build", str(root)).returncode == 0
-    with serving("start", str(root), "--hostname", "127.0.0.1") as (url, _):
+    with serving("start", str(root), "--server", start_server, "--hostname", "127.0.0.1") as (
+        url,
+        _,
+    ):
         response = httpx.get(url + "/")
         assert response.status_code == 200
         assert response.text == "hello v1"
-        assert "server" not in response.headers
+        # uvicorn runs with server_header=False; granian has no such switch.
+        assert response.headers.get("server") == ("granian" if start_server == "granian" else None)
 
 
 def test_dev_reloads_shows_errors_and_recovers(make_project: ProjectFactory) -> None:

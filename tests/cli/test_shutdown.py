@@ -73,7 +73,7 @@ def _stop_while_streaming(url: str, process: subprocess.Popen[str]) -> tuple[flo
 
 @pytest.mark.parametrize("where", ["flag", "config"])
 def test_sigterm_ends_a_never_ending_stream_after_the_grace_period(
-    make_project: ProjectFactory, where: str
+    make_project: ProjectFactory, where: str, start_server: str
 ) -> None:
     files = {"app/api/stream/route.py": FOREVER, "app/route.py": FINITE}
     if where == "config":
@@ -81,7 +81,9 @@ def test_sigterm_ends_a_never_ending_stream_after_the_grace_period(
     root = make_project(files)
     assert run_cli("build", str(root)).returncode == 0
     flags = ["--shutdown-timeout", "1"] if where == "flag" else []
-    with serving("start", str(root), "--hostname", "127.0.0.1", *flags) as (url, process):
+    with serving(
+        "start", str(root), "--server", start_server, "--hostname", "127.0.0.1", *flags
+    ) as (url, process):
         seconds, received = _stop_while_streaming(url, process)
         # Before the grace period existed, the process never exited.
         assert process.poll() is not None, "approute start did not exit after SIGTERM"
@@ -89,10 +91,15 @@ def test_sigterm_ends_a_never_ending_stream_after_the_grace_period(
         assert received.startswith(b"tick\n")
 
 
-def test_a_finite_stream_completes_during_shutdown(make_project: ProjectFactory) -> None:
+def test_a_finite_stream_completes_during_shutdown(
+    make_project: ProjectFactory, start_server: str
+) -> None:
     root = make_project({"app/api/stream/route.py": FINITE, "app/route.py": FINITE})
     assert run_cli("build", str(root)).returncode == 0
-    with serving("start", str(root), "--hostname", "127.0.0.1") as (url, process):
+    with serving("start", str(root), "--server", start_server, "--hostname", "127.0.0.1") as (
+        url,
+        process,
+    ):
         _, received = _stop_while_streaming(url, process)
         assert received == b"tick\n" * 10
         # uvicorn re-raises the SIGTERM it handled once it has shut down.

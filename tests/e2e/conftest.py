@@ -17,8 +17,14 @@ from pathlib import Path
 import pytest
 
 from approute.app import create_app
-from approute.cli.server import Parser
-from tests.support.servers import RunningServer, get, raw_request, run_server
+from tests.support.servers import (
+    SERVER_KINDS,
+    RunningServer,
+    ServerKind,
+    get,
+    raw_request,
+    run_server,
+)
 
 HEAD_TIMEOUT = 0.5
 BODY_TIMEOUT = 0.5
@@ -215,17 +221,18 @@ def project_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_project(tmp_path_factory.mktemp("badinput"))
 
 
-@pytest.fixture(scope="module", params=["h11", "httptools"])
-def parser_name(request: pytest.FixtureRequest) -> Parser:
-    """Both uvicorn HTTP parsers (they disagree on a dozen inputs), module-wide."""
+@pytest.fixture(scope="module", params=SERVER_KINDS)
+def server_kind(request: pytest.FixtureRequest) -> ServerKind:
+    """Every supported server: uvicorn with each of its parsers (they disagree
+    on a dozen inputs) and granian, module-wide."""
     return request.param  # type: ignore[no-any-return]
 
 
 @pytest.fixture(scope="module")
-def server(parser_name: Parser, project_root: Path) -> Iterator[RunningServer]:
+def server(server_kind: ServerKind, project_root: Path) -> Iterator[RunningServer]:
     """One real uvicorn per module and parser, serving the project above."""
     app = create_app(project_root, body_size_limit=BODY_LIMIT, body_timeout=BODY_TIMEOUT)
-    with run_server(app, parser_name, head_timeout=HEAD_TIMEOUT) as running:
+    with run_server(app, server_kind, head_timeout=HEAD_TIMEOUT) as running:
         yield running
 
 
@@ -240,7 +247,7 @@ def _no_unhandled_server_errors(caplog: pytest.LogCaptureFixture) -> Iterator[No
     escaped = [
         record.getMessage()
         for record in caplog.get_records("call")
-        if record.name.startswith("uvicorn") and record.levelno >= logging.ERROR
+        if record.name.startswith(("uvicorn", "_granian")) and record.levelno >= logging.ERROR
     ]
     assert not escaped, escaped
 

@@ -13,8 +13,7 @@ import pytest
 
 from approute._types import Receive, Scope, Send
 from approute.app import create_app
-from approute.cli.server import Parser
-from tests.support.servers import RunningServer, get, raw_request, run_server
+from tests.support.servers import RunningServer, ServerKind, get, raw_request, run_server
 
 CONFIG = """
 def headers():
@@ -102,10 +101,10 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 @pytest.fixture(scope="module")
 def server(
-    tmp_path_factory: pytest.TempPathFactory, parser_name: Parser
+    tmp_path_factory: pytest.TempPathFactory, server_kind: ServerKind
 ) -> Iterator[RunningServer]:
     root = write(tmp_path_factory.mktemp("config"), PROJECT)
-    with run_server(create_app(root), parser_name) as running:
+    with run_server(create_app(root), server_kind) as running:
         yield running
 
 
@@ -222,10 +221,10 @@ BASE_PROJECT = {
 
 @pytest.fixture(scope="module")
 def base_server(
-    tmp_path_factory: pytest.TempPathFactory, parser_name: Parser
+    tmp_path_factory: pytest.TempPathFactory, server_kind: ServerKind
 ) -> Iterator[RunningServer]:
     root = write(tmp_path_factory.mktemp("base"), BASE_PROJECT)
-    with run_server(create_app(root), parser_name) as running:
+    with run_server(create_app(root), server_kind) as running:
         yield running
 
 
@@ -247,7 +246,7 @@ def test_base_path_redirects_stay_under_the_prefix(base_server: RunningServer) -
     assert (response.status, response.header("location")) == (307, "/docs/api/echo")
 
 
-def test_trailing_slash_true_adds_the_slash(tmp_path: Path, parser_name: Parser) -> None:
+def test_trailing_slash_true_adds_the_slash(tmp_path: Path, server_kind: ServerKind) -> None:
     root = write(
         tmp_path,
         {
@@ -255,7 +254,7 @@ def test_trailing_slash_true_adds_the_slash(tmp_path: Path, parser_name: Parser)
             "app/api/echo/route.py": ECHO,
         },
     )
-    with run_server(create_app(root), parser_name) as server:
+    with run_server(create_app(root), server_kind) as server:
         redirect = raw_request(server, get("/api/echo?a=1"))
         assert redirect is not None
         assert (redirect.status, redirect.header("location")) == (308, "/api/echo/?a=1")
@@ -284,9 +283,9 @@ async def _upstream(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 def test_external_config_rewrite_is_proxied_and_upstream_redirects_relayed(
-    tmp_path: Path, parser_name: Parser
+    tmp_path: Path, server_kind: ServerKind
 ) -> None:
-    with run_server(_upstream, parser_name) as upstream:  # type: ignore[arg-type]
+    with run_server(_upstream, server_kind) as upstream:  # type: ignore[arg-type]
         config = (
             "def rewrites():\n"
             f"    return [{{'source': '/proxy/:path*', 'destination': '{upstream.url}/:path*'}},\n"
@@ -295,7 +294,7 @@ def test_external_config_rewrite_is_proxied_and_upstream_redirects_relayed(
             "base_path = '/site'\n"
         )
         root = write(tmp_path, {"approute.config.py": config, "app/api/echo/route.py": ECHO})
-        with run_server(create_app(root), parser_name) as server, httpx.Client() as http:
+        with run_server(create_app(root), server_kind) as server, httpx.Client() as http:
             response = http.post(f"{server.url}/site/proxy/a/b?x=1", content=b"data")
             assert response.status_code == 302  # relayed, not followed
             assert response.headers["location"] == "http://127.0.0.1:1/"

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from approute.app import create_app
-from approute.cli.server import Parser
-from tests.support.servers import RunningServer, run_server
+from tests.support.servers import RunningServer, ServerKind, run_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -54,7 +53,7 @@ def GET(request, ctx):
 
 @pytest.fixture(scope="module")
 def server(
-    parser_name: Parser, tmp_path_factory: pytest.TempPathFactory
+    server_kind: ServerKind, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
     root = tmp_path_factory.mktemp("docs")
     files = {
@@ -66,7 +65,7 @@ def server(
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(source))
-    with run_server(create_app(root), parser_name) as running:
+    with run_server(create_app(root), server_kind) as running:
         yield running
 
 

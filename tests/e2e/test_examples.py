@@ -13,16 +13,15 @@ from openapi_spec_validator import validate
 from PIL import Image
 
 from approute.app import create_app
-from approute.cli.server import Parser
 from tests.conftest import ProjectFactory
-from tests.support.servers import RunningServer, get, raw_request, run_server
+from tests.support.servers import RunningServer, ServerKind, get, raw_request, run_server
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture(scope="module")
-def examples(parser_name: Parser) -> Iterator[RunningServer]:
-    with run_server(create_app(EXAMPLES), parser_name) as running:
+def examples(server_kind: ServerKind) -> Iterator[RunningServer]:
+    with run_server(create_app(EXAMPLES), server_kind) as running:
         yield running
 
 
@@ -155,12 +154,12 @@ async def GET(request):
 
 
 def test_streaming_sends_each_chunk_as_produced(
-    tmp_path: Path, parser_name: Parser, make_project: ProjectFactory
+    tmp_path: Path, server_kind: ServerKind, make_project: ProjectFactory
 ) -> None:
     root = make_project({"app/api/stream/route.py": STREAM_ROUTE})
     gate = tmp_path / "gate"
     with (
-        run_server(create_app(root), parser_name) as server,
+        run_server(create_app(root), server_kind) as server,
         httpx.Client(base_url=server.url) as http,
         http.stream("GET", "/api/stream", params={"gate": str(gate)}) as response,
     ):

@@ -45,6 +45,10 @@ long chunk extensions, non-ASCII values) are "lenient": any status but a
 404/405 for a route or method that does not exist, 400 from the other
 parser). A body approute would refuse (over the limit: 413) is refused only
 when a handler reads it, so such cases go to the handlers that read.
+On granian, an absolute-form target, a bare LF, and Content-Length with
+Transfer-Encoding are lenient too: granian accepts them, as RFC 9112 lets a
+server (the last read as chunked, then the connection closed:
+test_hardening.py checks that; docs/deploy.md).
 
 The regressions at the end are what the fuzzer found, reduced to bytes.
 """
@@ -66,7 +70,7 @@ from dataclasses import dataclass, field, replace
 import pytest
 
 from tests.e2e.conftest import BODY_TIMEOUT, HEAD_TIMEOUT, assert_alive
-from tests.support.raw import ResponseReader, connect
+from tests.support.raw import ResponseReader, assert_cut_at_head_deadline, connect
 from tests.support.servers import RawResponse, RunningServer, get, raw_request
 
 # The head and body deadlines of the conftest server, plus a margin for a
@@ -562,8 +566,16 @@ def _run(server: RunningServer, case: Case) -> Outcome:
     return outcome
 
 
-def _problems(case: Case, outcome: Outcome) -> list[str]:
+# What granian accepts and the guarded uvicorn protocols refuse (RFC 9112
+# §3.2.2, §2.2 and §6.3 allow each): lenient on granian, still never a 5xx.
+_GRANIAN_LENIENT = ("absolute-form", "bare-lf", "cl-and-te", "te-and-cl")
+
+
+def _problems(case: Case, outcome: Outcome, server: RunningServer) -> list[str]:
     problems = []
+    malformed = case.malformed and not (
+        server.kind == "granian" and any(kind in case.name for kind in _GRANIAN_LENIENT)
+    )
     if any(status >= 500 for status in outcome.statuses):
         problems.append("5xx")
     good, rest = outcome.statuses[: case.leading], outcome.statuses[case.leading :]
@@ -575,7 +587,7 @@ def _problems(case: Case, outcome: Outcome) -> list[str]:
             problems.append("a good request in front was not answered 2xx")
     if not rest and not outcome.closed:
         problems.append(f"neither answered nor closed within {_DEADLINE} s")
-    if case.malformed and any(not 400 <= status < 500 for status in rest):
+    if malformed and any(not 400 <= status < 500 for status in rest):
         problems.append("malformed, yet answered other than 4xx")
     return problems
 
@@ -623,7 +635,7 @@ def _fuzz(server: RunningServer, cases: list[Case]) -> _Batch:
         f"{case.name}: {'; '.join(problems)}; got {outcome.statuses}, "
         f"closed={outcome.closed} after {outcome.seconds:.2f} s; sent {case.data[:300]!r}"
         for case, outcome in zip(cases, outcomes, strict=True)
-        if (problems := _problems(case, outcome))
+        if (problems := _problems(case, outcome, server))
     ]
     return _Batch(failures, probe.results, max(outcome.seconds for outcome in outcomes))
 
@@ -752,10 +764,10 @@ def test_a_pipelined_head_that_stops_gets_408_within_the_deadline(
         first = _read_or_fail(reader)
         assert first is not None
         assert first.status == 200
-        second = _read_or_fail(reader)
-        assert second is not None, "closed without a 408"
-        assert second.status == 408
-        assert _closes(reader)
+        try:
+            assert_cut_at_head_deadline(reader, server)
+        except TimeoutError:
+            pytest.fail(f"no answer and no close within {_DEADLINE} s")
 
 
 def test_a_head_pipelined_behind_a_stream_never_gets_408_inside_it(

@@ -318,5 +318,5 @@ def test_file_upload_round_trips(server: RunningServer, filename: str, content: 
 
 
 def test_server_still_serves_after_module(server: RunningServer) -> None:
-    assert not server.server.should_exit
+    assert server.running()
     assert_alive(server)

@@ -15,9 +15,8 @@ import pytest
 
 from approute._types import Receive, Scope, Send
 from approute.app import create_app
-from approute.cli.server import Parser
 from tests.support.raw import wait_for
-from tests.support.servers import RunningServer, get, raw_request, run_server
+from tests.support.servers import RunningServer, ServerKind, get, raw_request, run_server
 
 MIDDLEWARE = """
 import asyncio
@@ -175,8 +174,8 @@ async def upstream_app(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 @pytest.fixture(scope="module")
-def upstream(parser_name: Parser) -> Iterator[RunningServer]:
-    with run_server(upstream_app, parser_name) as running:  # type: ignore[arg-type]
+def upstream(server_kind: ServerKind) -> Iterator[RunningServer]:
+    with run_server(upstream_app, server_kind) as running:  # type: ignore[arg-type]
         yield running
 
 
@@ -192,8 +191,8 @@ def root(tmp_path_factory: pytest.TempPathFactory, upstream: RunningServer) -> P
 
 
 @pytest.fixture(scope="module")
-def fortress(root: Path, parser_name: Parser) -> Iterator[RunningServer]:
-    with run_server(create_app(root), parser_name) as running:
+def fortress(root: Path, server_kind: ServerKind) -> Iterator[RunningServer]:
+    with run_server(create_app(root), server_kind) as running:
         yield running
 
 
@@ -486,14 +485,14 @@ config = {"matcher": "/"}
 
 @pytest.fixture(scope="module")
 def root_matcher(
-    tmp_path_factory: pytest.TempPathFactory, parser_name: Parser
+    tmp_path_factory: pytest.TempPathFactory, server_kind: ServerKind
 ) -> Iterator[RunningServer]:
     root = tmp_path_factory.mktemp("root-matcher")
     for name, source in ROOT_PROJECT.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source)
-    with run_server(create_app(root), parser_name) as running:
+    with run_server(create_app(root), server_kind) as running:
         yield running
 
 

@@ -1,8 +1,8 @@
-"""Connection-level guards through a real uvicorn (both parsers): head
-deadlines for slow and idle clients (uvicorn bounds neither; docs/security.md,
-"Limits and deadlines"), WebSocket upgrades (refused with 403), and clients
-that go away mid-request (docs/route-handlers.md, "Streaming and client
-disconnects").
+"""Connection-level guards through every supported server: head deadlines
+for slow and idle clients (uvicorn bounds neither itself; docs/security.md,
+"Limits and deadlines"; granian closes without a 408, docs/deploy.md),
+WebSocket upgrades (refused with 403), and clients that go away mid-request
+(docs/route-handlers.md, "Streaming and client disconnects").
 
 The servers run with ``head_timeout=0.5`` (conftest). Waits are bounded
 polls for an event, never sleeps asserted as timings.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import select
-import socket
 import time
 import uuid
 from contextlib import ExitStack
@@ -21,22 +20,19 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import BODY_TIMEOUT, HEAD_TIMEOUT, assert_alive
-from tests.support.raw import ResponseReader, connect, head, wait_for
+from tests.support.raw import (
+    ResponseReader,
+    assert_cut_at_head_deadline,
+    connect,
+    head,
+    wait_for,
+)
 from tests.support.servers import RunningServer, get, raw_request
 
 _WS_HANDSHAKE = (
     "Upgrade: websocket\r\nConnection: Upgrade\r\n"
     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
 )
-
-
-def _assert_408_and_closed(sock: socket.socket) -> None:
-    reader = ResponseReader(sock)
-    response = reader.read()
-    assert response is not None, "closed without a 408"
-    assert response.status == 408
-    assert response.header("connection") == "close"
-    assert reader.closed()
 
 
 # --- head deadline -------------------------------------------------------------
@@ -57,7 +53,7 @@ def test_incomplete_head_is_408_after_the_deadline(
     started = time.monotonic()
     with connect(server, timeout=HEAD_TIMEOUT + 5) as sock:
         sock.sendall(first_bytes)
-        _assert_408_and_closed(sock)
+        assert_cut_at_head_deadline(ResponseReader(sock), server)
     assert time.monotonic() - started < HEAD_TIMEOUT + 5
 
 
@@ -77,7 +73,7 @@ def test_trickled_head_is_cut_at_the_deadline(server: RunningServer) -> None:
                 break
             sent += 1
         assert sent < len(request), "the whole head trickled in without a deadline"
-        _assert_408_and_closed(sock)
+        assert_cut_at_head_deadline(ResponseReader(sock), server)
 
 
 def test_slow_second_head_on_a_keep_alive_connection_is_408(server: RunningServer) -> None:
@@ -88,10 +84,7 @@ def test_slow_second_head_on_a_keep_alive_connection_is_408(server: RunningServe
         assert first is not None
         assert first.status == 200
         sock.sendall(b"GET /api/ec")
-        response = reader.read()
-        assert response is not None
-        assert response.status == 408
-        assert reader.closed()
+        assert_cut_at_head_deadline(reader, server)
 
 
 def test_slow_and_idle_clients_do_not_block_others(server: RunningServer) -> None:
@@ -108,7 +101,7 @@ def test_slow_and_idle_clients_do_not_block_others(server: RunningServer) -> Non
             assert response is not None
             assert response.status == 200
         for sock in pending:
-            _assert_408_and_closed(sock)
+            assert_cut_at_head_deadline(ResponseReader(sock), server)
     assert_alive(server)
 
 
@@ -191,5 +184,5 @@ def test_disconnect_mid_body_raises_a_disconnect_error_quietly(
 
 
 def test_server_still_serves_after_module(server: RunningServer) -> None:
-    assert not server.server.should_exit
+    assert server.running()
     assert_alive(server)

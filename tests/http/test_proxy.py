@@ -2,7 +2,7 @@
 client (issue 11, finding 9; docs/security.md, the attack table): a real
 upstream uvicorn answering with ``x-middleware-*``, ``x-nextjs-*`` and
 ``x-approute-*`` headers, reached through a config rewrite and through a
-middleware ``NextResponse.rewrite(absolute URL)``, on both parsers."""
+middleware ``NextResponse.rewrite(absolute URL)``, on every supported server."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from approute._types import Receive, Scope, Send
 from approute.app import create_app
 from tests.conftest import ProjectFactory
-from tests.support.servers import RunningServer, run_server
+from tests.support.servers import RunningServer, ServerKind, run_server
 
 INTERNAL = [
     (b"x-middleware-rewrite", b"/x"),
@@ -64,7 +64,7 @@ config = {"matcher": ["/mw/:path*"]}
 
 
 @pytest.fixture
-def site(make_project: ProjectFactory, parser: str) -> Iterator[RunningServer]:
+def site(make_project: ProjectFactory, server_kind: ServerKind) -> Iterator[RunningServer]:
     with run_server(upstream, "h11") as target:
         root: Path = make_project(
             {
@@ -76,7 +76,7 @@ def site(make_project: ProjectFactory, parser: str) -> Iterator[RunningServer]:
                 f" 'destination': '{target.url}/:path*'}}]\n",
             }
         )
-        with run_server(create_app(root), parser) as server:  # type: ignore[arg-type]
+        with run_server(create_app(root), server_kind) as server:
             yield server
 
 

@@ -384,6 +384,23 @@ def test_request_url_uses_the_servers_own_origin(
     assert response.json()["url"] == url
 
 
+@pytest.mark.parametrize(
+    ("server", "url"),
+    [
+        pytest.param(("example.com", 80), "http://example.com/api/x", id="int-port"),
+        # granian sends the port as a string (ASGI says int).
+        pytest.param(("example.com", "80"), "http://example.com/api/x", id="str-default-port"),
+        pytest.param(("example.com", "8080"), "http://example.com:8080/api/x", id="str-port"),
+    ],
+)
+def test_the_default_port_is_left_out_whatever_its_type(
+    server: tuple[str, int | str], url: str
+) -> None:
+    scope = {**_scope([]), "server": server}
+    request = NextRequest.from_asgi(scope, None, path="/api/x", query="", raw_headers=[])
+    assert request.url == url
+
+
 def test_request_method_is_the_http_method(client_for: Callable[..., TestClient]) -> None:
     assert client_for(ECHO).post("/api/x").json()["method"] == "POST"
 

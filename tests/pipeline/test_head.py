@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from approute.app import create_app
-from approute.errors import BadRequest, HeadersTooLarge
+from approute.errors import AmbiguousFraming, BadRequest, HeadersTooLarge
+from approute.handlers.dispatch import request_error_response
 from approute.pipeline.head import HeadGuard
 from approute.testing import TestClient
 from tests.conftest import ProjectFactory
@@ -86,6 +87,24 @@ def test_the_guard_refuses_heads_over_its_limits(raw: list[tuple[bytes, bytes]])
 def test_the_guard_refuses_a_bad_content_length() -> None:
     with pytest.raises(BadRequest, match="Content-Length"):
         _guard().check(_scope([(b"content-length", b"-1")]))
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        [(b"content-length", b"3"), (b"transfer-encoding", b"chunked")],
+        [(b"transfer-encoding", b"chunked"), (b"content-length", b"3")],
+    ],
+)
+def test_the_guard_refuses_content_length_with_transfer_encoding(
+    raw: list[tuple[bytes, bytes]],
+) -> None:
+    # Any ASGI server that passes both on (uvicorn's guarded protocols and
+    # granian never do): the answer closes the connection.
+    with pytest.raises(AmbiguousFraming) as refused:
+        _guard().check(_scope(raw))
+    response = request_error_response(refused.value)
+    assert (response.status, response.headers.get("connection")) == (400, "close")
 
 
 def test_canonical_path_redirects_and_remembers_only_what_it_serves() -> None:

@@ -1,7 +1,8 @@
-"""public/ through a real uvicorn, both parsers: path escapes never reach a
-file outside public/ (path traversal, symlinks), hostile Range headers (5000
-ranges, absurd numbers), unparsable conditional headers, HEAD, 405, a 5 MiB
-file. docs/public-files.md ("Security", "Range requests") describes them.
+"""public/ through every supported server (uvicorn with both parsers,
+granian): path escapes never reach a file outside public/ (path traversal,
+symlinks), hostile Range headers (5000 ranges, absurd numbers), unparsable
+conditional headers, HEAD, 405, a 5 MiB file. docs/public-files.md
+("Security", "Range requests") describes them.
 
 The app under test is the pipeline's public/ step and nothing else: the raw
 path goes through ``normalize_path``, then ``PublicFiles.lookup`` and
@@ -18,12 +19,19 @@ from pathlib import Path
 import pytest
 
 from approute._types import ASGIApp, Receive, Scope, Send
-from approute.cli.server import Parser
 from approute.errors import BadRequest
 from approute.http.headers import Headers
 from approute.http.paths import normalize_path
 from approute.public import PublicFiles, serve_file
-from tests.support.servers import RawResponse, RunningServer, get, raw_request, run_server
+from tests.support.servers import (
+    SERVER_KINDS,
+    RawResponse,
+    RunningServer,
+    ServerKind,
+    get,
+    raw_request,
+    run_server,
+)
 
 SECRET = b"TOP SECRET outside public"
 HELLO = b"hello from public\n"
@@ -100,10 +108,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> PublicFiles:
     return files
 
 
-@pytest.fixture(scope="module", params=["h11", "httptools"])
+@pytest.fixture(scope="module", params=SERVER_KINDS)
 def server(request: pytest.FixtureRequest, site: PublicFiles) -> Iterator[RunningServer]:
-    parser: Parser = request.param
-    with run_server(public_app(site), parser) as running:
+    kind: ServerKind = request.param
+    with run_server(public_app(site), kind) as running:
         yield running
 
 
@@ -243,7 +251,9 @@ def test_files_deleted_or_added_after_startup_are_404(server: RunningServer) -> 
     assert fetch(server, "/late.txt").status == 404
 
 
-def test_a_symlink_swapped_in_after_startup_is_not_followed(tmp_path: Path, parser: Parser) -> None:
+def test_a_symlink_swapped_in_after_startup_is_not_followed(
+    tmp_path: Path, server_kind: ServerKind
+) -> None:
     public = tmp_path / "public"
     public.mkdir()
     (public / "x.txt").write_text("x")
@@ -251,7 +261,7 @@ def test_a_symlink_swapped_in_after_startup_is_not_followed(tmp_path: Path, pars
     files = PublicFiles.scan(public)
     os.unlink(public / "x.txt")
     os.symlink(tmp_path / "secret.txt", public / "x.txt")
-    with run_server(public_app(files), parser) as running:
+    with run_server(public_app(files), server_kind) as running:
         response = fetch(running, "/x.txt")
     assert response.status == 404
     assert SECRET not in response.body

@@ -181,3 +181,17 @@ def wait_for(predicate: Callable[[], bool], *, timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.01)
     return predicate()
+
+
+def assert_cut_at_head_deadline(reader: ResponseReader, server: RunningServer) -> None:
+    """The server gave up on an unfinished head: guarded uvicorn answers 408
+    and closes; granian has no 408 and closes without an answer
+    (docs/deploy.md). A server that does neither makes the read time out."""
+    response = reader.read()
+    if server.kind == "granian":
+        assert response is None, f"granian answered {response}; it closes silently"
+        return
+    assert response is not None, "closed without a 408"
+    assert response.status == 408
+    assert response.header("connection") == "close"
+    assert reader.closed()

@@ -1,4 +1,5 @@
-"""Real uvicorn servers on 127.0.0.1 for end-to-end tests, and a raw client.
+"""Real servers on 127.0.0.1 for end-to-end tests (uvicorn with either
+parser, or granian embedded in a thread), and a raw client.
 
 httpx and browsers normalise `..`, `#` and some escapes before sending, so
 URL-spelling tests go through `raw_request`, which writes bytes as given.
@@ -6,18 +7,25 @@ URL-spelling tests go through `raw_request`, which writes bytes as given.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
+from granian.server.embed import Server as EmbeddedGranian
 
 from approute._types import ASGIApp
+from approute.cli.granian_server import granian_settings
 from approute.cli.server import Parser, server_options
+
+# What serves a test: uvicorn with one of its parsers, or granian.
+ServerKind = Literal["h11", "httptools", "granian"]
+SERVER_KINDS: tuple[ServerKind, ...] = ("h11", "httptools", "granian")
 
 
 def free_port() -> int:
@@ -30,32 +38,82 @@ def free_port() -> int:
 class RunningServer:
     host: str
     port: int
-    server: uvicorn.Server
+    kind: ServerKind
+    thread: threading.Thread
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    def running(self) -> bool:
+        """The server thread has not exited (no crash, no shutdown)."""
+        return self.thread.is_alive()
+
 
 @contextlib.contextmanager
-def run_server(app: ASGIApp, parser: Parser, **overrides: Any) -> Iterator[RunningServer]:
-    """Serve ``app`` with approute's uvicorn settings in a background thread."""
+def run_server(app: ASGIApp, kind: ServerKind, **overrides: Any) -> Iterator[RunningServer]:
+    """Serve ``app`` in a background thread with approute's settings for
+    ``kind`` (uvicorn with that parser, or granian)."""
+    runner = _run_granian if kind == "granian" else _run_uvicorn
+    with runner(app, kind, **overrides) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def _run_uvicorn(app: ASGIApp, parser: Parser, **overrides: Any) -> Iterator[RunningServer]:
     head_timeout = overrides.pop("head_timeout", None)
     options = server_options(parser=parser, head_timeout=head_timeout)
     options.update(host="127.0.0.1", port=free_port(), access_log=False, **overrides)
     server = uvicorn.Server(uvicorn.Config(app, **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.01)
+    _wait_until(lambda: server.started, thread)
     try:
-        yield RunningServer("127.0.0.1", options["port"], server)
+        yield RunningServer("127.0.0.1", options["port"], parser, thread)
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def _run_granian(app: ASGIApp, kind: ServerKind, **overrides: Any) -> Iterator[RunningServer]:
+    head_timeout = overrides.pop("head_timeout", None)
+    settings = granian_settings(**({} if head_timeout is None else {"head_timeout": head_timeout}))
+    port = free_port()
+    server = EmbeddedGranian(app, address="127.0.0.1", port=port, log_enabled=False, **settings)
+    loop = asyncio.new_event_loop()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.serve())
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    _wait_until(lambda: _accepts(port), thread)
+    try:
+        yield RunningServer("127.0.0.1", port, kind, thread)
+    finally:
+        loop.call_soon_threadsafe(_stop_granian, server)
+        thread.join(timeout=10)
+        loop.close()
+
+
+def _stop_granian(server: EmbeddedGranian) -> None:
+    server.interrupt_signal = True
+    server.main_loop_interrupt.set()
+
+
+def _accepts(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait_until(ready: Any, thread: threading.Thread) -> None:
+    deadline = time.monotonic() + 10
+    while not ready():
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.01)
 
 
 @dataclass

@@ -1,0 +1,96 @@
+"""Run an approute project under granian, the way ``start --server granian`` needs.
+
+granian (a Rust HTTP server with an ASGI interface) is the default server of
+``approute start`` because it is faster (docs/benchmarks.md). Its settings
+here are the ones that keep approute's guarantees (docs/deploy.md says what
+each is for and what granian does differently from guarded uvicorn):
+
+* HTTP/1 only: ``auto`` also accepts cleartext HTTP/2 and never closes an idle
+  connection, so idle sockets could starve new ones.
+* ``header_read_timeout`` is the head deadline (granian closes, without a 408)
+  and the idle keep-alive timeout; ``max_buffer_size`` caps an incomplete
+  head (431), as the guarded uvicorn protocols do.
+* asyncio tasks: granian's Rust tasks ignore ``cancel()``, so a client that
+  disconnects would not cancel its handler.
+* ``backpressure`` far above any expected connection count: it bounds open
+  connections, and idle ones count.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from granian.constants import HTTPModes, Interfaces, Loops, RuntimeModes, TaskImpl
+from granian.http import HTTP1Settings
+from granian.server import Server as Granian
+
+from approute._types import ASGIApp
+from approute.asgi import ROOT_ENV
+from approute.cli.protocols import HEAD_TIMEOUT, MAX_HEAD_SIZE
+
+__all__ = ["BACKPRESSURE", "GRANIAN_LOG_CONFIG", "granian_settings", "serve_granian"]
+
+BACKPRESSURE = 8192
+
+# granian logs through "_granian" (server) and "granian.access".
+GRANIAN_LOG_CONFIG: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(levelname)-7s %(name)s: %(message)s"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "approute": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "_granian": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
+
+
+def granian_settings(*, head_timeout: float = HEAD_TIMEOUT) -> dict[str, Any]:
+    """granian settings every approute server uses, embedded (tests) or not."""
+    return {
+        "interface": Interfaces.ASGI,
+        "http": HTTPModes.http1,
+        "task_impl": TaskImpl.asyncio,
+        "websockets": True,
+        "backpressure": BACKPRESSURE,
+        "http1_settings": HTTP1Settings(
+            header_read_timeout=max(1, round(head_timeout * 1000)),
+            keep_alive=True,
+            max_buffer_size=MAX_HEAD_SIZE,
+        ),
+        "log_access": False,
+    }
+
+
+def serve_granian(
+    root: Path,
+    app: ASGIApp | None,
+    *,
+    host: str,
+    port: int,
+    workers: int = 1,
+    shutdown_timeout: float = 10.0,
+) -> None:
+    """Serve the project at ``root`` with granian's worker processes: ``app``
+    itself when given (one worker, forked from this process), else each
+    worker builds the app from ``$APPROUTE_ROOT`` (``app_from_env``)."""
+    os.environ[ROOT_ENV] = str(root)
+    server = Granian(
+        "approute.asgi:app_from_env",
+        address=host,
+        port=port,
+        workers=workers,
+        factory=app is None,
+        loop=Loops.auto,
+        runtime_mode=RuntimeModes.st,
+        # After SIGTERM, a worker still busy this long later is killed.
+        workers_kill_timeout=max(1, round(shutdown_timeout)),
+        log_dictconfig=GRANIAN_LOG_CONFIG,
+        **granian_settings(),
+    )
+    if app is None:
+        server.serve()
+    else:
+        server.serve(target_loader=lambda *_: app, wrap_loader=False)
