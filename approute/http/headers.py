@@ -206,8 +206,16 @@ class Headers:
         value = _check_value(name, value)
         pairs = self._mutable()
         index = self._index
-        # No index yet (a fresh response's headers): scan, don't build one.
-        present = key in index if index is not None else any(p[0] == key for p in pairs)
+        # No index yet (a fresh response's headers): scan, don't build one
+        # (a loop: a generator would cost more than the usual two pairs).
+        if index is not None:
+            present = key in index
+        else:
+            present = False
+            for pair in pairs:
+                if pair[0] == key:
+                    present = True
+                    break
         if present:
             pairs[:] = [p for p in pairs if p[0] != key]
         pairs.append((key, value))

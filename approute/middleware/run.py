@@ -4,7 +4,7 @@ thread) and hand back what it returned; what that means for the request is
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 import anyio.to_thread
@@ -22,12 +22,13 @@ __all__ = ["merge_cookies", "run_middleware"]
 
 async def run_middleware(
     middleware: MiddlewareModule, request: NextRequest
-) -> tuple[Response | None, list[Awaitable[Any]]]:
+) -> tuple[Response | None, Sequence[Awaitable[Any]]]:
     """The middleware's answer (None: continue) and its ``wait_until()``
     work; exceptions propagate (the pipeline answers 500). Anything but
     None or a ``Response`` is a ``TypeError`` naming the file."""
-    event = NextFetchEvent._for_request(request)
-    args: tuple[Any, ...] = (request, event) if middleware.takes_event else (request,)
+    # The event only for a middleware that takes one: most take (request).
+    event = NextFetchEvent._for_request(request) if middleware.takes_event else None
+    args: tuple[Any, ...] = (request,) if event is None else (request, event)
     if middleware.is_async:
         result = await middleware.func(*args)
     else:
@@ -38,7 +39,7 @@ async def run_middleware(
             "return None, NextResponse.next(), NextResponse.rewrite(url), "
             "NextResponse.redirect(url) or a Response"
         )
-    return result, event.pending
+    return result, () if event is None else event.pending
 
 
 def merge_cookies(headers: Headers, cookies: ResponseCookies) -> Headers:

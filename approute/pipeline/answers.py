@@ -70,19 +70,34 @@ def with_headers(
     ``overrides`` (config ``headers()``) replace them. ``Set-Cookie`` lines
     always add up. Names are lower-case bytes.
     """
+    if not overrides:
+        return _with_defaults(send, defaults) if defaults else send
     replaced = {name for name, _ in overrides if name != _SET_COOKIE}
+    overriding = list(overrides)
+
+    def overridden(message: Message) -> Awaitable[None]:
+        if message["type"] == "http.response.start":
+            headers = [(n, v) for n, v in message.get("headers") or () if n not in replaced]
+            message = {**message, "headers": headers + overriding}
+        return send(message)
+
+    # Defaults first (they may be overridden too), as one list would have it.
+    return _with_defaults(overridden, defaults) if defaults else overridden
+
+
+def _with_defaults(send: Send, defaults: Sequence[tuple[bytes, bytes]]) -> Send:
+    """``send`` adding ``defaults`` the response does not set itself. Made
+    for every request a middleware adds headers to: nothing is prepared
+    that the one response start does not need."""
 
     # A plain function handing back send's awaitable: no coroutine of its
-    # own for each message (it runs for every response the middleware touched).
+    # own for each message.
     def wrapped(message: Message) -> Awaitable[None]:
         if message["type"] == "http.response.start":
-            headers: Pairs = list(message.get("headers", ()))
-            if defaults:
-                present = {name for name, _ in headers}
-                headers += [(n, v) for n, v in defaults if n == _SET_COOKIE or n not in present]
-            if overrides:
-                headers = [(n, v) for n, v in headers if n not in replaced] + list(overrides)
-            message = {**message, "headers": headers}
+            headers: Pairs = message.get("headers") or []
+            present = dict(headers)  # the names, in one C call
+            added = [pair for pair in defaults if pair[0] not in present or pair[0] == _SET_COOKIE]
+            message = {**message, "headers": [*headers, *added]}
         return send(message)
 
     return wrapped

@@ -137,10 +137,13 @@ def _redirect(response: Response, location: str, origin: str) -> Response:
     return Response(target.encode(), status=response.status, headers=headers)
 
 
+_CONTINUE: Final = Continue()
+
+
 def middleware_result(answer: Response | None, request: NextRequest) -> MiddlewareResult:
     """What the middleware's ``answer`` to ``request`` means."""
     if answer is None:
-        return Continue()
+        return _CONTINUE
     is_next = isinstance(answer, NextResponse) and answer.is_next
     rewrite_url = answer.rewrite_url if isinstance(answer, NextResponse) else None
     if not is_next and rewrite_url is None:
@@ -148,15 +151,20 @@ def middleware_result(answer: Response | None, request: NextRequest) -> Middlewa
         if location:
             return Redirect(_redirect(answer, location, request.next_url.origin))
         return Respond(answer)
-    raw = answer.raw_headers()
+    # One pass: the headers that carry over, and whether a cookie was set.
+    kept = []
+    has_cookie = False
+    for pair in answer.raw_headers():
+        name = pair[0]
+        if name not in _NOT_MERGED:
+            kept.append(pair)
+            has_cookie = has_cookie or name == b"set-cookie"
     request_headers = cookies = None
     if isinstance(answer, NextResponse):
         request_headers = answer.forward_headers
-        if any(name == b"set-cookie" for name, _ in raw):
+        if has_cookie:
             cookies = answer.cookies
-    then = Continue(
-        tuple([pair for pair in raw if pair[0] not in _NOT_MERGED]), request_headers, cookies
-    )
+    then = Continue(tuple(kept), request_headers, cookies) if kept or request_headers else _CONTINUE
     if rewrite_url is None:
         return then
     target = _same_origin_path(rewrite_url, request.next_url.origin)
@@ -221,21 +229,20 @@ class MiddlewareStage:
             )
             await send_server_error(cycle.send)
             return False
-        cycle.after.extend(pending)
-        return await self._apply(result, request, cycle)
+        if pending:
+            cycle.after.extend(pending)
+        if type(result) is Continue:  # the common case: no await, no match
+            if result.request_headers is None and result.cookies is None and not request.body_used:
+                cycle.reusable_request = request  # the route sees the same request
+            self._continue(result, cycle)
+            return True
+        return await self._answer(result, request, cycle)
 
-    async def _apply(
+    async def _answer(
         self, result: MiddlewareResult, request: NextRequest, cycle: RequestCycle
     ) -> bool:
+        """Every result but ``Continue``."""
         match result:
-            case Continue():  # the common case first
-                if (
-                    result.request_headers is None
-                    and result.cookies is None
-                    and not request.body_used
-                ):
-                    cycle.reusable_request = request  # the route sees the same request
-                self._continue(result, cycle)
             case Rewrite(to, then):
                 self._rewrite(to, cycle)
                 self._continue(then, cycle)
