@@ -13,7 +13,9 @@ A body must keep coming (:class:`~approute.http.body_limits.BodyPace`): a
 pause of ``idle`` seconds, a whole body slower than ``deadline`` seconds, or
 fewer than ``min_rate`` bytes a second on average once ``grace`` seconds
 have passed, each end it with 408. Restarting one idle timer per byte let a client hold a connection
-for ever with a byte every 20 seconds.
+for ever with a byte every 20 seconds. A whole-body read is first checked by
+a :class:`PaceWatch` shared by the app's requests (most bodies have arrived
+long before); only a read still going then gets a timer of its own.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ __all__ = [
     "BodyTimeout",
     "ClientDisconnected",
     "DisconnectWatch",
+    "PaceWatch",
 ]
 
 # Enough for a few network reads; more would let a handler that never reads
@@ -66,8 +69,10 @@ class BodyChannel:
         "_loop",
         "_on_disconnect",
         "_pace",
+        "_pace_watch",
         "_progress",
         "_pump",
+        "_reader",
         "_receive",
         "_received",
         "_started",
@@ -85,10 +90,14 @@ class BodyChannel:
         has_body: bool,
         content_length: int | None,
         pace: BodyPace | None,
+        pace_watch: PaceWatch | None = None,
     ) -> None:
         self._receive = receive
         self._content_length = content_length
         self._pace = pace
+        # The app's shared watch for ``pace`` (one of this channel's own otherwise).
+        self._pace_watch = pace_watch
+        self._reader: asyncio.Task[object] | None = None
         self._chunks: deque[bytes] = deque()
         self._buffered: bytes | None = None
         self._complete = not has_body
@@ -259,11 +268,17 @@ class BodyChannel:
         loop = self._loop or asyncio.get_running_loop()
         task = asyncio.current_task(loop)
         pace = self._pace
+        watch = None
         if pace is not None and task is not None:
             self._progress = self._started = loop.time()
-            due = pace.due(self._started, self._progress, 0)
-            if due is not None:
-                self._deadline = loop.call_at(due, self._check_pace, task, loop, pace)
+            watch = self._pace_watch
+            if watch is None:
+                watch = self._pace_watch = PaceWatch(pace)
+            if watch.delay is not None:
+                self._reader = task
+                watch.add(self, loop)
+            else:
+                watch = None
         receive = self._receive
         parts: list[bytes] = []
         size = 0
@@ -294,6 +309,9 @@ class BodyChannel:
                 raise BodyTimeout("timed out reading the request body") from None
             raise
         finally:
+            if watch is not None:
+                watch.discard(self)
+                self._reader = None
             if self._deadline is not None:
                 self._deadline.cancel()
                 self._deadline = None
@@ -302,6 +320,13 @@ class BodyChannel:
         if self._on_disconnect is not None and self._watch is not None:
             self._watch.add(self, loop)  # now watched as a body-less request
         return body
+
+    def _pace_checkpoint(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The shared watch's check of a read still going: late → 408, else
+        a timer of the read's own from here on."""
+        task, pace = self._reader, self._pace
+        if task is not None and pace is not None:
+            self._check_pace(task, loop, pace)
 
     def _check_pace(
         self, task: asyncio.Task[object], loop: asyncio.AbstractEventLoop, pace: BodyPace
@@ -317,32 +342,35 @@ class BodyChannel:
             self._deadline = loop.call_at(due, self._check_pace, task, loop, pace)
 
 
-class DisconnectWatch:
-    """Starts the disconnect pump of body-less requests still running
-    ``delay`` seconds in, with one loop timer for all of them: a timer per
+class _SharedTimer:
+    """Calls ``_fire`` for each channel ``delay`` seconds after it was added,
+    unless discarded first, with one loop timer for all of them: a timer per
     request cost more than the rest of the request's channel."""
 
-    __slots__ = ("_delay", "_loop", "_pending", "_timer")
+    __slots__ = ("_loop", "_pending", "_timer", "delay")
 
-    def __init__(self, delay: float = WATCH_DELAY) -> None:
-        self._delay = delay
+    def __init__(self, delay: float | None) -> None:
+        self.delay = delay
         self._loop: asyncio.AbstractEventLoop | None = None
         # Insertion order is due order: one delay for all, a monotonic clock.
         self._pending: dict[BodyChannel, float] = {}
         self._timer: asyncio.TimerHandle | None = None
 
     def add(self, channel: BodyChannel, loop: asyncio.AbstractEventLoop) -> None:
-        """Start ``channel``'s pump in ``delay`` seconds unless discarded first."""
+        """Fire for ``channel`` in ``delay`` seconds unless discarded first."""
+        delay = self.delay
+        if delay is None:  # pragma: no cover - callers check: no rule, no watch
+            return
         if loop is not self._loop:  # a new loop (tests): the old one's are gone
             self._loop = loop
             self._pending.clear()
             self._timer = None
-        self._pending[channel] = loop.time() + self._delay
+        self._pending[channel] = loop.time() + delay
         if self._timer is None:
-            self._timer = loop.call_later(self._delay, self._sweep)
+            self._timer = loop.call_later(delay, self._sweep)
 
     def discard(self, channel: BodyChannel) -> None:
-        """``channel``'s request is done: never start its pump."""
+        """``channel`` is done: never fire for it."""
         self._pending.pop(channel, None)
 
     def _sweep(self) -> None:
@@ -358,4 +386,35 @@ class DisconnectWatch:
                 self._timer = loop.call_at(due, self._sweep)
                 return
             del pending[channel]
-            channel._start()
+            self._fire(channel, loop)
+
+    def _fire(self, channel: BodyChannel, loop: asyncio.AbstractEventLoop) -> None:
+        raise NotImplementedError
+
+
+class DisconnectWatch(_SharedTimer):
+    """Starts the disconnect pump of body-less requests still running
+    ``delay`` seconds in."""
+
+    __slots__ = ()
+
+    def __init__(self, delay: float = WATCH_DELAY) -> None:
+        super().__init__(delay)
+
+    def _fire(self, channel: BodyChannel, loop: asyncio.AbstractEventLoop) -> None:
+        channel._start()
+
+
+class PaceWatch(_SharedTimer):
+    """The first pace check of whole-body reads: every read is first due at
+    the same offset from its start (the shortest of ``pace``'s rules), so
+    one timer serves them all; a timer per read cost as much as the rest of
+    a small POST."""
+
+    __slots__ = ()
+
+    def __init__(self, pace: BodyPace) -> None:
+        super().__init__(pace.due(0.0, 0.0, 0))
+
+    def _fire(self, channel: BodyChannel, loop: asyncio.AbstractEventLoop) -> None:
+        channel._pace_checkpoint(loop)

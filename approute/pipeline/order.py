@@ -40,7 +40,7 @@ from approute.errors import BadRequest, RequestError
 from approute.handlers.dispatch import request_error_response
 from approute.handlers.module import RouteModule
 from approute.handlers.route_cache import RouteCache
-from approute.http.body import BodyChannel, DisconnectWatch
+from approute.http.body import BodyChannel, DisconnectWatch, PaceWatch
 from approute.http.compression import gzip_send
 from approute.http.request import RequestLimits
 from approute.http.targets import ExternalURL
@@ -87,6 +87,7 @@ class Pipeline:
         "_loop_thread",
         "_middleware",
         "_options",
+        "_pace_watch",
         "_proxy",
         "_route_cache",
         "_routes",
@@ -141,6 +142,8 @@ class Pipeline:
         self._has_rules = config.has_rules  # properties: read once, not per request
         self._external_outside_base_path = config.external_outside_base_path
         self._disconnect_watch = DisconnectWatch()
+        pace = options.limits.body_pace
+        self._pace_watch = PaceWatch(pace) if pace is not None else None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
 
@@ -180,6 +183,7 @@ class Pipeline:
                 has_body=head.chunked or bool(head.content_length),
                 content_length=head.content_length,
                 pace=self._options.limits.body_pace,
+                pace_watch=self._pace_watch,
             )
             loop, task = self._running_task()
             cycle = RequestCycle(

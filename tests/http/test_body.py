@@ -12,7 +12,13 @@ import pytest
 from approute._types import Message
 from approute.app import create_app
 from approute.errors import BodyTooLarge, RequestError
-from approute.http.body import BodyChannel, BodyTimeout, ClientDisconnected, DisconnectWatch
+from approute.http.body import (
+    BodyChannel,
+    BodyTimeout,
+    ClientDisconnected,
+    DisconnectWatch,
+    PaceWatch,
+)
 from approute.http.body_limits import BodyPace, parse_size
 from tests.conftest import ProjectFactory
 
@@ -515,3 +521,28 @@ def test_parse_size_refuses_bad_values(value: Any) -> None:
 def test_parse_size_names_the_setting() -> None:
     with pytest.raises(ValueError, match=r"^max_upload"):
         parse_size("huge", where="max_upload")
+
+
+def test_one_pace_watch_serves_many_reads_and_keeps_none_that_finished() -> None:
+    pace = BodyPace(idle=0.2, deadline=0.5, min_rate=None)
+    watch = PaceWatch(pace)
+
+    def channel(receive: Any) -> BodyChannel:
+        return BodyChannel(receive, has_body=True, content_length=None, pace=pace, pace_watch=watch)
+
+    async def scenario() -> None:
+        quick = channel(Receive([request_message(b"ok", False)]))
+        assert await quick.read(None) == b"ok"
+        # A read that finished is forgotten: the watch never checks it.
+        assert quick not in watch._pending
+        stalled = channel(Receive([request_message(b"x", True)]))
+        with pytest.raises(BodyTimeout):
+            await stalled.read(None)
+        # A slow read passes the shared check (0.2 s: never idle), then hits
+        # the 0.5 s deadline on a timer of its own.
+        slow = channel(_trickle(0.05, 100))
+        with pytest.raises(BodyTimeout):
+            await slow.read(None)
+        assert not watch._pending
+
+    run(scenario())
