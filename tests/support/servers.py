@@ -95,7 +95,8 @@ def _run_granian(app: ASGIApp, kind: ServerKind, **overrides: Any) -> Iterator[R
     finally:
         loop.call_soon_threadsafe(_stop_granian, server)
         thread.join(timeout=10)
-        loop.close()
+        if not loop.is_running():  # else the daemon thread dies with pytest
+            loop.close()
 
 
 def _stop_granian(server: EmbeddedGranian) -> None:
