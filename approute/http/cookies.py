@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import overload
 from urllib.parse import quote
 
+from approute._compiled import mypyc_attr
 from approute.http.headers import Headers
 
 __all__ = [
@@ -35,6 +36,7 @@ _ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 _URI_UNRESERVED = re.compile(r"[A-Za-z0-9\-_.!~*'()]*")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 @dataclass(frozen=True, slots=True)
 class Cookie:
     """A request cookie, as ``request.cookies.get("theme")`` returns it."""
@@ -102,6 +104,7 @@ def check_cookie_name(name: str) -> None:
         raise ValueError(f"invalid cookie name {name!r}: it must be an RFC 6265 token")
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class RequestCookies:
     """The request's cookies (``request.cookies``), parsed once on first use.
 

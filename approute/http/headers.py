@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
+from approute._compiled import mypyc_attr
+
 __all__ = ["Headers", "header_problem", "is_internal_header"]
 
 # CVE-2025-29927: these headers are approute's (and Next.js's) own signalling;
@@ -82,6 +84,7 @@ def is_internal_header(name: bytes) -> bool:
     )
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Headers:
     """Case-insensitive multi-valued headers with Fetch ``Headers`` semantics.
 

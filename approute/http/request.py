@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import orjson
 
+from approute._compiled import mypyc_attr
 from approute._types import Message, Scope
 from approute.errors import InvalidJSON
 from approute.http.body import BodyChannel
@@ -84,6 +85,7 @@ def _strip_bom(body: bytes) -> bytes:
     return body[3:] if body.startswith(b"\xef\xbb\xbf") else body
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class NextRequest:
     """An HTTP request, Fetch-style: ``method``, ``url``, ``headers``, ``next_url``,
     ``cookies`` and the body readers ``json()``, ``text()``, ``bytes()``,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from approute._compiled import mypyc_attr
 from approute.http import url_parts
 from approute.http.search_params import READONLY, SearchParams, parse_query
 from approute.http.url_parts import (
@@ -55,6 +56,7 @@ _CLONE_FIELDS = (
 )
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class NextURL:
     """``request.next_url``: a WHATWG URL plus Next.js's ``base_path`` split.
 
@@ -342,11 +344,12 @@ class NextURL:
             new._port = new._split()[1]
             new._hostname = _normalize_hostname(value)
         if "port" in changes:
-            port = changes["port"]
-            if not isinstance(port, str | int) or isinstance(port, bool):
-                raise TypeError(f"port is str or int, got {type(port).__name__}")
+            # Its own name: ``port`` above is a str, and compiled code checks that.
+            new_port: object = changes["port"]
+            if not isinstance(new_port, str | int) or isinstance(new_port, bool):
+                raise TypeError(f"port is str or int, got {type(new_port).__name__}")
             new._hostname = new._split()[0]
-            new._port = _normalize_port(port)
+            new._port = _normalize_port(new_port)
         if "base_path" in changes:
             new._base_path = _normalize_base_path(_check_text("base_path", changes["base_path"]))
         if "pathname" in changes:
