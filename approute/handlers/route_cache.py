@@ -278,6 +278,15 @@ class RouteCache:
         self._runs.in_background(self._regenerate(job))
 
     async def _regenerate(self, job: _Job) -> None:
+        # The request that saw the stale copy may have read it just before
+        # another regeneration stored a fresh one: look again first.
+        entry = await self._handler.get(job.key)
+        if (
+            entry is not None
+            and self._checked_meta(entry, job.key) is not None
+            and not entry.is_stale(self._clock())
+        ):
+            return
         rendered = await self._render_once(job)
         await run_after_tasks(job.route.where, rendered.take_after())
 

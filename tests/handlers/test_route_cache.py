@@ -6,6 +6,7 @@ import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from tests.support.raw import wait_for
 
 COUNTED = """
 from pathlib import Path
+from typing import Any
 from approute import NextResponse
 
 dynamic = {dynamic!r}
@@ -409,3 +411,34 @@ def test_fifty_concurrent_stale_requests_trigger_one_regeneration(
 
     assert asyncio.run(main()) == ["STALE"] * 50
     assert (root / "app/api/x/count.txt").read_text() == "2"
+
+
+def test_a_stale_read_overtaken_by_a_finished_regeneration_renders_nothing(
+    make_project: ProjectFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two requests read the stale copy; the first one's regeneration stores a
+    # fresh entry before the second one's starts: that one must not render.
+    import asyncio
+
+    from approute.testing import AsyncTestClient
+
+    app, clock = app_with(make_project, revalidate="60")
+    cache = app.pipeline._route_cache
+    assert cache is not None
+    jobs: list[Any] = []
+    monkeypatch.setattr(type(cache), "_regenerate_in_background", lambda _, job: jobs.append(job))
+    count = app.project.layout.app_dir / "api" / "x" / "count.txt"
+
+    async def main() -> None:
+        async with AsyncTestClient(app) as client:
+            await client.get("/api/x")  # MISS: n = 1
+            clock.now += 61
+            for _ in range(2):
+                assert (await client.get("/api/x")).headers["x-approute-cache"] == "STALE"
+            first, second = jobs
+            await cache._regenerate(first)
+            assert count.read_text() == "2"
+            await cache._regenerate(second)
+
+    asyncio.run(main())
+    assert count.read_text() == "2"
