@@ -319,7 +319,9 @@ def test_if_range_mismatch_turns_an_unsatisfiable_range_into_the_whole_file(
 
 def test_hostile_range_headers_are_answered_quickly(digits: PublicFile) -> None:
     # Hostile Range headers (Starlette CVE-2025-62727 was quadratic): 5000 ranges
-    # or absurd numbers are answered in < 50 ms.
+    # or absurd numbers cost this process under 0.1 s of CPU (about 5 ms when
+    # linear; quadratic work on 5000 ranges takes seconds). CPU time, not the
+    # wall clock: the suite runs beside another test worker.
     hostile = [
         "bytes=" + "0-0," * 5000,
         "bytes=" + ",".join(f"{i}-{i}" for i in range(0, 10_000, 2)),
@@ -329,9 +331,9 @@ def test_hostile_range_headers_are_answered_quickly(digits: PublicFile) -> None:
     ]
     for value in hostile:
         call(digits, headers={"range": value})  # warm up
-        started = time.perf_counter()
+        started = time.process_time()
         answer = call(digits, headers={"range": value})
-        assert time.perf_counter() - started < 0.05, value[:40]
+        assert time.process_time() - started < 0.1, value[:40]
         assert answer.status in (200, 206, 416)
 
 
