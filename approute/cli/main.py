@@ -13,8 +13,7 @@ from pathlib import Path
 
 from approute.app import create_app
 from approute.build import app_from_build, build_project, routes_table
-from approute.cli.granian_server import serve_granian
-from approute.cli.server import LOG_CONFIG, serve, uvicorn_config
+from approute.cli.log_config import LOG_CONFIG
 from approute.cli.typecheck import run_mypy
 from approute.config.openapi import OpenAPIConfig
 from approute.errors import ProjectError
@@ -31,6 +30,8 @@ def _project(args: argparse.Namespace) -> Path:
 
 def _dev(args: argparse.Namespace) -> int:
     root = _project(args)
+    from approute.cli.server import serve, uvicorn_config
+
     print(f"approute dev: http://{args.hostname}:{args.port} (project {root})", flush=True)
     serve(*uvicorn_config(root, host=args.hostname, port=args.port, dev=True))
     return 0
@@ -61,7 +62,10 @@ def _start(args: argparse.Namespace) -> int:
     shutdown_timeout = args.shutdown_timeout
     if shutdown_timeout is None:
         shutdown_timeout = app.project.config.shutdown_timeout
+    # Only the server that runs is imported (each costs 0.1-0.2 s of startup).
     if args.server == "granian":
+        from approute.cli.granian_server import serve_granian
+
         serve_granian(
             root,
             app if args.workers == 1 else None,
@@ -71,6 +75,8 @@ def _start(args: argparse.Namespace) -> int:
             shutdown_timeout=shutdown_timeout,
         )
         return 0
+    from approute.cli.server import serve, uvicorn_config
+
     target, options = uvicorn_config(
         root,
         host=args.hostname,

@@ -11,6 +11,7 @@ import uvicorn
 
 from approute._types import ASGIApp
 from approute.asgi import ROOT_ENV
+from approute.cli.log_config import LOG_CONFIG
 from approute.cli.protocols import PROTOCOLS, guarded_protocol
 from approute.project.layout import OUTPUT_DIR
 from approute.routing.metadata_files import STATIC_FILE_GLOBS
@@ -25,29 +26,6 @@ __all__ = [
 ]
 
 Parser = Literal["h11", "httptools"]
-
-# Applied by uvicorn in every process it starts (reloader child, workers).
-LOG_CONFIG: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(levelname)-7s %(name)s: %(message)s"},
-        "access": {"format": "%(message)s"},
-    },
-    "handlers": {
-        "stderr": {"class": "logging.StreamHandler", "formatter": "plain"},
-        "access": {
-            "class": "logging.StreamHandler",
-            "formatter": "access",
-            "stream": "ext://sys.stdout",
-        },
-    },
-    "loggers": {
-        "approute": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
-    },
-}
 
 
 def default_parser() -> Parser:
