@@ -4,7 +4,7 @@ A whole-body ``read()`` receives in the reader's own task. A stream
 (``chunks()``) gets a pump task that reads ``receive`` and hands chunks
 over. Either way ``http.disconnect`` is noticed, so that a handler still
 running for a client that went away is cancelled: a request whose body is
-read (or that has none) is watched by a :class:`DisconnectWatch` once it has
+read (or that has none) is watched by a ``DisconnectWatch`` once it has
 run a little while. ``receive`` is never called before the handler reads:
 that makes uvicorn send ``100 Continue``, which must not happen for a body
 refused by its ``Content-Length`` (413 first).
@@ -14,7 +14,7 @@ pause of ``idle`` seconds, a whole body slower than ``deadline`` seconds, or
 fewer than ``min_rate`` bytes a second on average once ``grace`` seconds
 have passed, each end it with 408. Restarting one idle timer per byte let a client hold a connection
 for ever with a byte every 20 seconds. A whole-body read is first checked by
-a :class:`PaceWatch` shared by the app's requests (most bodies have arrived
+a ``PaceWatch`` shared by the app's requests (most bodies have arrived
 long before); only a read still going then gets a timer of its own.
 """
 
@@ -27,22 +27,13 @@ from collections.abc import AsyncIterator, Callable
 from approute._types import Receive
 from approute.errors import BodyTooLarge, RequestError
 from approute.http.body_limits import BodyPace
+from approute.http.body_watch import DisconnectWatch, PaceWatch
 
-__all__ = [
-    "WATCH_DELAY",
-    "BodyChannel",
-    "BodyTimeout",
-    "ClientDisconnected",
-    "DisconnectWatch",
-    "PaceWatch",
-]
+__all__ = ["BodyChannel", "BodyTimeout", "ClientDisconnected"]
 
 # Enough for a few network reads; more would let a handler that never reads
 # its body buffer it all in memory.
 _MAX_QUEUED_CHUNKS = 16
-
-# How long a body-less request runs before its disconnect watch starts.
-WATCH_DELAY = 0.25
 
 
 class ClientDisconnected(RequestError):
@@ -340,81 +331,3 @@ class BodyChannel:
             task.cancel()
         else:
             self._deadline = loop.call_at(due, self._check_pace, task, loop, pace)
-
-
-class _SharedTimer:
-    """Calls ``_fire`` for each channel ``delay`` seconds after it was added,
-    unless discarded first, with one loop timer for all of them: a timer per
-    request cost more than the rest of the request's channel."""
-
-    __slots__ = ("_loop", "_pending", "_timer", "delay")
-
-    def __init__(self, delay: float | None) -> None:
-        self.delay = delay
-        self._loop: asyncio.AbstractEventLoop | None = None
-        # Insertion order is due order: one delay for all, a monotonic clock.
-        self._pending: dict[BodyChannel, float] = {}
-        self._timer: asyncio.TimerHandle | None = None
-
-    def add(self, channel: BodyChannel, loop: asyncio.AbstractEventLoop) -> None:
-        """Fire for ``channel`` in ``delay`` seconds unless discarded first."""
-        delay = self.delay
-        if delay is None:  # pragma: no cover - callers check: no rule, no watch
-            return
-        if loop is not self._loop:  # a new loop (tests): the old one's are gone
-            self._loop = loop
-            self._pending.clear()
-            self._timer = None
-        self._pending[channel] = loop.time() + delay
-        if self._timer is None:
-            self._timer = loop.call_later(delay, self._sweep)
-
-    def discard(self, channel: BodyChannel) -> None:
-        """``channel`` is done: never fire for it."""
-        self._pending.pop(channel, None)
-
-    def _sweep(self) -> None:
-        self._timer = None
-        loop = self._loop
-        if loop is None:  # pragma: no cover - a timer only runs after add()
-            return
-        now = loop.time()
-        pending = self._pending
-        while pending:
-            channel, due = next(iter(pending.items()))
-            if due > now:
-                self._timer = loop.call_at(due, self._sweep)
-                return
-            del pending[channel]
-            self._fire(channel, loop)
-
-    def _fire(self, channel: BodyChannel, loop: asyncio.AbstractEventLoop) -> None:
-        raise NotImplementedError
-
-
-class DisconnectWatch(_SharedTimer):
-    """Starts the disconnect pump of body-less requests still running
-    ``delay`` seconds in."""
-
-    __slots__ = ()
-
-    def __init__(self, delay: float = WATCH_DELAY) -> None:
-        super().__init__(delay)
-
-    def _fire(self, channel: BodyChannel, loop: asyncio.AbstractEventLoop) -> None:
-        channel._start()
-
-
-class PaceWatch(_SharedTimer):
-    """The first pace check of whole-body reads: every read is first due at
-    the same offset from its start (the shortest of ``pace``'s rules), so
-    one timer serves them all; a timer per read cost as much as the rest of
-    a small POST."""
-
-    __slots__ = ()
-
-    def __init__(self, pace: BodyPace) -> None:
-        super().__init__(pace.due(0.0, 0.0, 0))
-
-    def _fire(self, channel: BodyChannel, loop: asyncio.AbstractEventLoop) -> None:
-        channel._pace_checkpoint(loop)

@@ -40,7 +40,8 @@ from approute.errors import BadRequest, RequestError
 from approute.handlers.dispatch import request_error_response
 from approute.handlers.module import RouteModule
 from approute.handlers.route_cache import RouteCache
-from approute.http.body import BodyChannel, DisconnectWatch, PaceWatch
+from approute.http.body import BodyChannel
+from approute.http.body_watch import DisconnectWatch, PaceWatch
 from approute.http.compression import gzip_send
 from approute.http.request import RequestLimits
 from approute.http.targets import ExternalURL

@@ -12,14 +12,9 @@ import pytest
 from approute._types import Message
 from approute.app import create_app
 from approute.errors import BodyTooLarge, RequestError
-from approute.http.body import (
-    BodyChannel,
-    BodyTimeout,
-    ClientDisconnected,
-    DisconnectWatch,
-    PaceWatch,
-)
+from approute.http.body import BodyChannel, BodyTimeout, ClientDisconnected
 from approute.http.body_limits import BodyPace, parse_size
+from approute.http.body_watch import DisconnectWatch, PaceWatch
 from tests.conftest import ProjectFactory
 
 
