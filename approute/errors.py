@@ -85,6 +85,12 @@ class RequestError(ApprouteError):
         if status is not None:
             self.status = status
 
+    @property
+    def closes_connection(self) -> bool:
+        """Whether the answer closes the connection: after a body error
+        (408, 413) the rest of the body was never read."""
+        return self.status in (408, 413)
+
 
 class ProblemError(RequestError):
     """A request that does not match its handler's declaration: answered
@@ -106,6 +112,10 @@ class AmbiguousFraming(BadRequest):
     """400: both ``Content-Length`` and ``Transfer-Encoding``. The body's
     end is uncertain, so the connection closes after the answer (RFC 9112
     §6.3: a request-smuggling attempt)."""
+
+    @property
+    def closes_connection(self) -> bool:
+        return True
 
 
 class InvalidJSON(BadRequest, ValueError):

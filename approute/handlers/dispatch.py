@@ -11,13 +11,7 @@ from typing import Any
 import anyio.to_thread
 import orjson
 
-from approute.errors import (
-    AmbiguousFraming,
-    HTTPStatusSignal,
-    ProblemError,
-    RedirectSignal,
-    RequestError,
-)
+from approute.errors import HTTPStatusSignal, ProblemError, RedirectSignal, RequestError
 from approute.handlers.context import Params, RouteContext
 from approute.handlers.module import Handler, RouteModule
 from approute.http.request import NextRequest
@@ -51,7 +45,7 @@ def request_error_response(error: RequestError) -> Response:
             headers={"content-type": "application/problem+json"},
         )
     response = Response(str(error), status=error.status)
-    if error.status in (408, 413) or isinstance(error, AmbiguousFraming):
+    if error.closes_connection:
         response.headers.set("connection", "close")
     return response
 
