@@ -28,23 +28,12 @@ from granian.server import Server as Granian
 
 from approute._types import ASGIApp
 from approute.asgi import ROOT_ENV
-from approute.cli.protocols import HEAD_TIMEOUT, MAX_HEAD_SIZE
+from approute.cli.head_limits import HEAD_TIMEOUT, MAX_HEAD_SIZE
+from approute.cli.log_config import LOG_CONFIG
 
-__all__ = ["BACKPRESSURE", "GRANIAN_LOG_CONFIG", "granian_settings", "serve_granian"]
+__all__ = ["BACKPRESSURE", "granian_settings", "serve_granian"]
 
 BACKPRESSURE = 8192
-
-# granian logs through "_granian" (server) and "granian.access".
-GRANIAN_LOG_CONFIG: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(levelname)-7s %(name)s: %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {
-        "approute": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "_granian": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-    },
-}
 
 
 def granian_settings(*, head_timeout: float = HEAD_TIMEOUT) -> dict[str, Any]:
@@ -87,7 +76,7 @@ def serve_granian(
         runtime_mode=RuntimeModes.st,
         # After SIGTERM, a worker still busy this long later is killed.
         workers_kill_timeout=max(1, round(shutdown_timeout)),
-        log_dictconfig=GRANIAN_LOG_CONFIG,
+        log_dictconfig=LOG_CONFIG,
         **granian_settings(),
     )
     if app is None:

@@ -7,7 +7,8 @@ from typing import Any
 
 __all__ = ["LOG_CONFIG"]
 
-# Applied by uvicorn in every process it starts (reloader child, workers).
+# Applied by the server in every process it starts (reloader child, workers);
+# uvicorn logs as "uvicorn", granian as "_granian".
 LOG_CONFIG: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -27,5 +28,6 @@ LOG_CONFIG: dict[str, Any] = {
         "approute": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        "_granian": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }

@@ -37,6 +37,8 @@ from h11._connection import DEFAULT_MAX_INCOMPLETE_EVENT_SIZE
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from approute.cli.head_limits import HEAD_TIMEOUT, MAX_HEAD_SIZE
+
 __all__ = [
     "HEAD_TIMEOUT",
     "MAX_HEAD_SIZE",
@@ -46,10 +48,6 @@ __all__ = [
     "guarded_protocol",
 ]
 
-HEAD_TIMEOUT = 10.0
-# The pipeline answers 431 above 16 KiB; the cap here leaves it the exact
-# check while still bounding what a parser buffers.
-MAX_HEAD_SIZE = 24 * 1024
 _HEAD_END = b"\r\n\r\n"
 
 
