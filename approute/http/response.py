@@ -8,7 +8,6 @@ builds its ``Headers`` only when somebody asks for them: the common
 from __future__ import annotations
 
 import builtins
-import functools
 from collections.abc import (
     AsyncIterable,
     AsyncIterator,
@@ -24,6 +23,7 @@ import anyio.to_thread
 import orjson
 
 from approute._types import Send
+from approute.http.default_headers import DefaultHeaders, add_defaults
 from approute.http.headers import Headers
 from approute.http.set_cookie import ResponseCookies
 from approute.http.url import NextURL
@@ -65,6 +65,12 @@ def _absolute_url(url: str | NextURL, what: str) -> str:
     return text
 
 
+def _check_status(status: object) -> None:
+    """Raise unless ``status`` is an int (an ``IntEnum`` too, not a bool) from 100 to 599."""
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise ValueError(f"status must be an int from 100 to 599; got {status!r}")
+
+
 _R = TypeVar("_R", bound="Response")
 _R_co = TypeVar("_R_co", bound="Response", covariant=True)
 
@@ -89,7 +95,7 @@ class _JsonMethod:
 
     def __get__(self, instance: Response | None, owner: type[Any]) -> Any:
         if instance is None:
-            return functools.partial(owner._json_response, owner)
+            return owner._json_response  # a bound classmethod: cheaper than a partial
         return instance._read_json
 
 
@@ -118,8 +124,9 @@ class Response:
         headers: HeadersInit | None = None,
         status_text: str | None = None,
     ) -> None:
-        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
-            raise ValueError(f"status must be an int from 100 to 599; got {status!r}")
+        # The common int first: this runs for every response.
+        if type(status) is not int or not 100 <= status <= 599:
+            _check_status(status)
         self.status = status
         self.status_text = status_text
         self._headers: Headers | None = None if headers is None else Headers(headers)
@@ -128,7 +135,9 @@ class Response:
         self._body: bytes | None = None
         if body is None:
             return
-        if isinstance(body, str):
+        if type(body) is bytes:
+            self._body = body
+        elif isinstance(body, str):
             self._body = body.encode()
             self._set_default_type(_TEXT_PLAIN)
         elif isinstance(body, bytes):
@@ -149,9 +158,9 @@ class Response:
         elif not headers.has("content-type"):
             headers.set("content-type", content_type.decode("latin-1"))
 
-    @staticmethod
+    @classmethod
     def _json_response(
-        cls: type[Response],
+        cls,
         data: Any,
         *,
         status: int = 200,
@@ -236,6 +245,9 @@ class Response:
         raw = self.raw_headers()
         if extra_headers:
             raw = raw + extra_headers
+        if type(send) is DefaultHeaders:  # a middleware's headers: merged here
+            raw = add_defaults(raw, send.defaults)
+            send = send.send
         status = self.status
         null_body = status in _NULL_BODY_STATUSES
         stream = self._stream
@@ -327,21 +339,13 @@ class NextResponse(Response):
         response.cookies.set("session", "abc", http_only=True)
     """
 
-    __slots__ = ("_cookies", "forward_headers", "is_next", "rewrite_url")
-
-    def __init__(
-        self,
-        body: ResponseBody | None = None,
-        *,
-        status: int = 200,
-        headers: HeadersInit | None = None,
-        status_text: str | None = None,
-    ) -> None:
-        super().__init__(body, status=status, headers=headers, status_text=status_text)
-        self._cookies: ResponseCookies | None = None
-        self.is_next = False
-        self.rewrite_url: str | None = None
-        self.forward_headers: Headers | None = None
+    # Class-level defaults instead of slots set in an ``__init__`` of its
+    # own: every handler's ``NextResponse.json()`` skips a second
+    # constructor call; only a response that sets one gets an instance dict.
+    _cookies: ResponseCookies | None = None
+    is_next: bool = False
+    rewrite_url: str | None = None
+    forward_headers: Headers | None = None
 
     @property
     def cookies(self) -> ResponseCookies:
