@@ -62,6 +62,18 @@ def _check_value(name: str, value: str) -> str:
     return value
 
 
+def _checked_pair(name: str, value: str) -> tuple[str, str]:
+    """``(lower-case name, stripped value)``, both checked: one call for
+    ``set``/``append``, with the usual known name and short printable
+    ASCII value decided without a regex."""
+    key = _CHECKED_NAMES.get(name) if type(name) is str else None
+    if key is None:
+        key = _check_name(name)
+    if type(value) is str and value.isascii() and value.isprintable():
+        return key, value.strip(" ")  # printable: no CR, LF, NUL or tab
+    return key, _check_value(name, value)
+
+
 def header_problem(name: str, value: str) -> str | None:
     """Why ``name: value`` cannot be sent as it is (not a token, CR/LF/NUL
     or above U+00FF in the value); None when it can. For stored headers,
@@ -129,8 +141,7 @@ class Headers:
                     raise TypeError(
                         f"Headers() takes a mapping or (name, value) pairs, got {pair!r}"
                     )
-                name = _check_name(pair[0])
-                pairs.append((name, _check_value(name, pair[1])))
+                pairs.append(_checked_pair(pair[0], pair[1]))
             self._pairs = pairs
 
     @classmethod
@@ -205,8 +216,7 @@ class Headers:
 
         Raises ``ValueError`` for a non-token name or a value with CR, LF or NUL.
         """
-        key = _check_name(name)
-        value = _check_value(name, value)
+        key, value = _checked_pair(name, value)
         pairs = self._mutable()
         index = self._index
         # No index yet (a fresh response's headers): scan, don't build one
@@ -227,8 +237,7 @@ class Headers:
 
     def append(self, name: str, value: str) -> None:
         """Add a value to ``name``, keeping the ones it has."""
-        key = _check_name(name)
-        value = _check_value(name, value)
+        key, value = _checked_pair(name, value)
         pairs = self._mutable()
         pairs.append((key, value))
         index = self._index
