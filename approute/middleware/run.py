@@ -17,7 +17,7 @@ from approute.http.set_cookie import ResponseCookies
 from approute.middleware.event import NextFetchEvent
 from approute.middleware.module import MiddlewareModule
 
-__all__ = ["merge_cookies", "run_middleware"]
+__all__ = ["merge_cookies", "run_middleware", "wrong_answer"]
 
 
 async def run_middleware(
@@ -34,12 +34,17 @@ async def run_middleware(
     else:
         result = await anyio.to_thread.run_sync(middleware.func, *args)
     if result is not None and not isinstance(result, Response):
-        raise TypeError(
-            f"{middleware.where}: the middleware returned {type(result).__name__}; "
-            "return None, NextResponse.next(), NextResponse.rewrite(url), "
-            "NextResponse.redirect(url) or a Response"
-        )
+        raise wrong_answer(middleware, result)
     return result, () if event is None else event.pending
+
+
+def wrong_answer(middleware: MiddlewareModule, result: object) -> TypeError:
+    """The error for a middleware that returned neither None nor a ``Response``."""
+    return TypeError(
+        f"{middleware.where}: the middleware returned {type(result).__name__}; "
+        "return None, NextResponse.next(), NextResponse.rewrite(url), "
+        "NextResponse.redirect(url) or a Response"
+    )
 
 
 def merge_cookies(headers: Headers, cookies: ResponseCookies) -> Headers:

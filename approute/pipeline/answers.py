@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Sequence
 from typing import Final
 
 from approute._types import Message, Send
+from approute.http.default_headers import DefaultHeaders
 from approute.http.response import Response
 
 __all__ = [
@@ -71,7 +72,7 @@ def with_headers(
     always add up. Names are lower-case bytes.
     """
     if not overrides:
-        return _with_defaults(send, defaults) if defaults else send
+        return DefaultHeaders(send, defaults) if defaults else send
     replaced = {name for name, _ in overrides if name != _SET_COOKIE}
     overriding = list(overrides)
 
@@ -82,22 +83,4 @@ def with_headers(
         return send(message)
 
     # Defaults first (they may be overridden too), as one list would have it.
-    return _with_defaults(overridden, defaults) if defaults else overridden
-
-
-def _with_defaults(send: Send, defaults: Sequence[tuple[bytes, bytes]]) -> Send:
-    """``send`` adding ``defaults`` the response does not set itself. Made
-    for every request a middleware adds headers to: nothing is prepared
-    that the one response start does not need."""
-
-    # A plain function handing back send's awaitable: no coroutine of its
-    # own for each message.
-    def wrapped(message: Message) -> Awaitable[None]:
-        if message["type"] == "http.response.start":
-            headers: Pairs = message.get("headers") or []
-            present = dict(headers)  # the names, in one C call
-            added = [pair for pair in defaults if pair[0] not in present or pair[0] == _SET_COOKIE]
-            message = {**message, "headers": [*headers, *added]}
-        return send(message)
-
-    return wrapped
+    return DefaultHeaders(overridden, defaults) if defaults else overridden

@@ -20,10 +20,12 @@ A middleware that raises answers 500 and the route never runs (fail closed).
 from __future__ import annotations
 
 import logging
-from typing import Final, NamedTuple
+from collections.abc import Awaitable, Sequence
+from typing import Any, Final, NamedTuple
 from urllib.parse import quote, urlsplit
 
 from approute.errors import RequestError
+from approute.http.default_headers import DefaultHeaders
 from approute.http.headers import Headers
 from approute.http.paths import normalize_path
 from approute.http.request import NextRequest, RequestLimits
@@ -31,7 +33,7 @@ from approute.http.response import REDIRECT_STATUSES, NextResponse, Response
 from approute.http.set_cookie import ResponseCookies
 from approute.http.targets import ExternalURL, InternalPath
 from approute.middleware.module import MiddlewareModule
-from approute.middleware.run import merge_cookies, run_middleware
+from approute.middleware.run import merge_cookies, run_middleware, wrong_answer
 from approute.pipeline.answers import send_server_error, with_headers
 from approute.pipeline.config_rules import ConfigRules
 from approute.pipeline.cycle import RequestCycle, strip_base_path
@@ -161,10 +163,14 @@ def middleware_result(answer: Response | None, request: NextRequest) -> Middlewa
             has_cookie = has_cookie or name == b"set-cookie"
     request_headers = cookies = None
     if isinstance(answer, NextResponse):
-        request_headers = answer.forward_headers
+        # Next.js skips an empty override list: the route keeps its headers.
+        request_headers = answer.forward_headers or None
         if has_cookie:
             cookies = answer.cookies
-    then = Continue(tuple(kept), request_headers, cookies) if kept or request_headers else _CONTINUE
+    if not kept and request_headers is None:
+        then = _CONTINUE
+    else:  # tuple.__new__: NamedTuple's own __new__ is a Python-level call
+        then = tuple.__new__(Continue, (tuple(kept), request_headers, cookies))
     if rewrite_url is None:
         return then
     target = _same_origin_path(rewrite_url, request.next_url.origin)
@@ -177,7 +183,7 @@ def middleware_result(answer: Response | None, request: NextRequest) -> Middlewa
 class MiddlewareStage:
     """The project's middleware, and applying its result to a request."""
 
-    __slots__ = ("_config", "_limits", "_middleware", "_proxy", "_rewrite_headers")
+    __slots__ = ("_config", "_direct", "_limits", "_middleware", "_proxy", "_rewrite_headers")
 
     def __init__(
         self,
@@ -194,6 +200,9 @@ class MiddlewareStage:
         self._config = config
         # Whether any config headers() rule exists to re-match after a rewrite.
         self._rewrite_headers = rewrite_headers
+        # ``async def middleware(request)``, the usual shape: awaited here,
+        # without run_middleware's coroutine around it.
+        self._direct = middleware.is_async and not middleware.takes_event
 
     def matches(self, cycle: RequestCycle) -> bool:
         """Whether the matcher takes this request (its canonical path)."""
@@ -214,8 +223,14 @@ class MiddlewareStage:
         (the route never runs), True when the request goes on."""
         middleware = self._middleware
         request = cycle.request(cycle.raw_headers, self._limits, True)
+        pending: Sequence[Awaitable[Any]] = ()
         try:
-            answer, pending = await run_middleware(middleware, request)
+            if self._direct:
+                answer = await middleware.func(request)
+                if answer is not None and not isinstance(answer, Response):
+                    raise wrong_answer(middleware, answer)
+            else:
+                answer, pending = await run_middleware(middleware, request)
             result = middleware_result(answer, request)
         except RequestError:
             raise
@@ -231,10 +246,18 @@ class MiddlewareStage:
             return False
         if pending:
             cycle.after.extend(pending)
-        if type(result) is Continue:  # the common case: no await, no match
-            if result.request_headers is None and result.cookies is None and not request.body_used:
+        if result is _CONTINUE:  # None or a bare next(): nothing to apply
+            if not request.body_used:
                 cycle.reusable_request = request  # the route sees the same request
-            self._continue(result, cycle)
+            return True
+        if type(result) is Continue:  # the common case: no await, no match
+            if result.request_headers is None and result.cookies is None:
+                # Only response headers: the route sends them with its own.
+                cycle.send = DefaultHeaders(cycle.send, result.response_headers)
+                if not request.body_used:
+                    cycle.reusable_request = request
+            else:
+                self._continue(result, cycle)
             return True
         return await self._answer(result, request, cycle)
 

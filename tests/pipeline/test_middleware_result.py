@@ -33,6 +33,16 @@ def test_next_keeps_its_headers_but_not_its_framing() -> None:
     assert result.cookies is None
 
 
+def test_next_with_empty_request_headers_changes_nothing() -> None:
+    # Next.js sends the names as a comma-joined header and skips an empty
+    # one: the route keeps the original request headers.
+    bare = NextResponse.next(request={"headers": {}})
+    assert middleware_result(bare, REQUEST) == Continue()
+    with_header = NextResponse.next(request={"headers": {}})
+    with_header.headers.set("x-mw", "yes")
+    assert middleware_result(with_header, REQUEST) == Continue(((b"x-mw", b"yes"),))
+
+
 def test_next_with_a_cookie_carries_it_to_the_route() -> None:
     answer = NextResponse.next()
     answer.cookies.set("flag", "on")
