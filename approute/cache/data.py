@@ -28,9 +28,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Final, Literal
-
-import httpx
+from typing import TYPE_CHECKING, Final, Literal
 
 from approute._scope import RequestState, request_state
 from approute.cache.coalesce import Coalescer
@@ -39,6 +37,9 @@ from approute.cache.entry import CacheEntry
 from approute.cache.handler import CacheHandler
 from approute.cache.tags import IMPLICIT_PREFIXES, current_collector, without_collector
 from approute.http.static_request import StaticRequest
+
+if TYPE_CHECKING:  # imported where used: httpx is a tenth of a second of startup
+    import httpx
 
 __all__ = ["MAX_ENTRY_SIZE", "Computed", "DataCache", "ReadMode", "current_data_cache"]
 
@@ -93,6 +94,8 @@ class DataCache:
 
     def http(self) -> httpx.AsyncClient:
         """The shared client of ``fetch``, created on first use (per event loop)."""
+        import httpx
+
         loop = asyncio.get_running_loop()
         current = self._http
         if current is None or current[0] is not loop:

@@ -15,13 +15,14 @@ answer are dropped: the client never sees them, whatever the upstream.
 from __future__ import annotations
 
 import logging
-from typing import Final
-
-import httpx
+from typing import TYPE_CHECKING, Final
 
 from approute._types import Send
 from approute.http.headers import is_internal_header
 from approute.http.request import NextRequest
+
+if TYPE_CHECKING:  # imported where used: httpx is a tenth of a second of startup
+    import httpx
 
 __all__ = ["HOP_BY_HOP", "UpstreamProxy"]
 
@@ -69,6 +70,8 @@ class UpstreamProxy:
         self._client: httpx.AsyncClient | None = None
 
     def _http(self) -> httpx.AsyncClient:
+        import httpx
+
         if self._client is None:
             self._client = httpx.AsyncClient(
                 follow_redirects=False,
@@ -88,6 +91,8 @@ class UpstreamProxy:
         self, url: str, request: NextRequest, send: Send, *, head_only: bool = False
     ) -> None:
         """Send ``request`` to ``url`` and stream the answer to ``send``."""
+        import httpx
+
         client = self._http()
         has_body = request.method not in ("GET", "HEAD")
         upstream_request = client.build_request(
