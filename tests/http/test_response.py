@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from http import HTTPStatus
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from approute import NextResponse, NextURL, Response
 from approute._types import Message
 from approute.app import App, create_app
+from approute.http.default_headers import DefaultHeaders
 from approute.testing import TestClient
 from tests.conftest import ProjectFactory
 
@@ -270,6 +272,32 @@ def test_status_outside_100_599_or_bool_is_value_error(cls: type[Response], stat
         cls(status=status)
     with pytest.raises(ValueError, match="status"):
         cls.json({}, status=status)
+
+
+@pytest.mark.parametrize("cls", [Response, NextResponse])
+def test_an_int_enum_status_is_accepted_and_a_float_is_not(cls: type[Response]) -> None:
+    assert cls(status=HTTPStatus.CREATED).status == 201
+    with pytest.raises(ValueError, match="status"):
+        cls(status=200.0)  # type: ignore[arg-type]
+
+
+def test_default_headers_lose_to_the_responses_own_and_cookies_add_up() -> None:
+    # What a middleware's NextResponse.next() headers do to the route's
+    # response: send_asgi merges them itself and calls the inner send.
+    recorder = Recorder()
+    send = DefaultHeaders(recorder, [(b"x-a", b"mw"), (b"x-b", b"mw"), (b"set-cookie", b"m=1")])
+    response = NextResponse("hi", headers={"x-a": "route"})
+    response.cookies.set("r", "1")
+    run(response.send_asgi(send))
+    assert recorder.start["headers"] == [
+        (b"x-a", b"route"),
+        (b"content-type", b"text/plain;charset=UTF-8"),
+        (b"set-cookie", b"r=1; Path=/"),
+        (b"x-b", b"mw"),
+        (b"set-cookie", b"m=1"),
+        (b"content-length", b"2"),
+    ]
+    assert [m["body"] for m in recorder.bodies] == [b"hi"]
 
 
 def test_status_text_is_kept() -> None:
