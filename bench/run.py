@@ -33,6 +33,7 @@ from bench.load import ECHO_BODY, REPO, Server, free_port, probe, run_wrk
 from bench.machine import OtherWork
 
 RESULTS = REPO / "bench" / "results"
+COMPILED_PYTHON = REPO / ".venv-compiled" / "bin" / "python"
 
 ENDPOINTS: dict[str, tuple[str, str, Any]] = {
     "plain": ("GET", "/api/plain", "Hello, world!"),
@@ -74,6 +75,12 @@ TARGETS = [
     # runtime, uvloop.
     Target("raw_asgi@granian", "granian", "bench.targets.raw_asgi:app", False, "granian"),
     Target("starlette@granian", "granian", "bench.targets.starlette_app:app", False, "granian"),
+    # The same with the compiled build (docs/compiled.md), when `make compiled`
+    # has made it: `approute start` run by .venv-compiled's interpreter.
+    Target("approute·compiled", "approute-compiled", "approute", False, tool=str(COMPILED_PYTHON)),
+    Target(
+        "approute+mw·compiled", "approute-compiled", "approute_mw", True, tool=str(COMPILED_PYTHON)
+    ),
     # `approute start --server uvicorn` (guarded uvicorn): the other server.
     Target("approute@uvicorn", "approute-uvicorn", "approute", False),
     # `next start` (Node.js, one process), route.js files and a proxy.js.
@@ -130,10 +137,12 @@ def granian_command(app: str, port: int) -> list[str]:
     return [*command, app]
 
 
-def approute_command(root: Path, server: str = "granian") -> list[str]:
+def approute_command(
+    root: Path, server: str = "granian", python: str = sys.executable
+) -> list[str]:
     """approute's production path: ``approute start`` (granian by default;
     ``uvicorn``: guarded httptools protocol, uvloop, access log off)."""
-    start = [sys.executable, "-m", "approute.cli", "start", str(root), "-H", "127.0.0.1"]
+    start = [python, "-m", "approute.cli", "start", str(root), "-H", "127.0.0.1"]
     return [*start, "--server", server]
 
 
@@ -143,6 +152,9 @@ def server_for(
     port = free_port()
     if kind == "approute":
         command = [*approute_command(roots[spec]), "-p", str(port)]
+    elif kind == "approute-compiled":
+        command = [*approute_command(roots[spec], python=str(COMPILED_PYTHON)), "-p", str(port)]
+        env = {**env, "PYTHONSAFEPATH": "1"}  # the installed (compiled) package, not the checkout
     elif kind == "approute-uvicorn":
         command = [*approute_command(roots[spec], "uvicorn"), "-p", str(port)]
     elif kind == "nextjs":
