@@ -101,15 +101,15 @@ test-compiled: $(COMPILED_STAMP) redis chromium
 clean:
 	rm -rf $(VENV) $(COMPILED_VENV) .mypy_cache .ruff_cache .pytest_cache
 
-## bench: approute vs raw ASGI, Starlette, FastAPI (+ Litestar): docs/benchmarks.md
-## (installs wrk from apt as root, and the peers + matplotlib into the venv;
+## bench: approute (pure and compiled) vs raw ASGI, Starlette, FastAPI (+ Litestar):
+## docs/benchmarks.md (installs wrk from apt as root, and the peers + matplotlib into the venv;
 ## knobs: BENCH_ROUNDS, BENCH_DURATION, BENCH_WARMUP, BENCH_TARGETS, BENCH_ROUTES)
 BENCH_WRK = command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 	  else echo "wrk is missing: run 'sudo apt-get install wrk'"; exit 1; fi; }
 
 .PHONY: bench bench-smoke
-bench: $(STAMP)
+bench: $(STAMP) $(COMPILED_STAMP)
 	@$(BENCH_WRK)
 	$(BIN)/python -m pip install --quiet starlette fastapi matplotlib
 	$(BIN)/python -m pip install --quiet litestar || echo "litestar did not install: skipped"
