@@ -28,6 +28,7 @@ LOG_CONFIG: dict[str, Any] = {
         "approute": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         "uvicorn": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
         "uvicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        "approute.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
         "_granian": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }

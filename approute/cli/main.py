@@ -7,11 +7,15 @@ import argparse
 import json
 import logging
 import logging.config
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from approute import __version__
+from approute._types import ASGIApp
 from approute.app import create_app
+from approute.asgi import ACCESS_LOG_ENV, with_access_log
 from approute.build import app_from_build, build_project, routes_table
 from approute.cli.log_config import LOG_CONFIG
 from approute.cli.typecheck import run_mypy
@@ -55,6 +59,10 @@ def _start(args: argparse.Namespace) -> int:
     # Fail here, clearly, rather than in every worker: no build, a stale one,
     # or a broken project.
     app = app_from_build(root)
+    served: ASGIApp = app
+    if args.access_log:
+        os.environ[ACCESS_LOG_ENV] = "1"  # for workers, which build their own app
+        served = with_access_log(app)
     print(
         f"approute start: http://{args.hostname}:{args.port} (project {root})",
         flush=True,
@@ -68,7 +76,7 @@ def _start(args: argparse.Namespace) -> int:
 
         serve_granian(
             root,
-            app if args.workers == 1 else None,
+            served if args.workers == 1 else None,
             host=args.hostname,
             port=args.port,
             workers=args.workers,
@@ -87,7 +95,7 @@ def _start(args: argparse.Namespace) -> int:
     if args.workers == 1:
         # One process: serve the app just built instead of building it again.
         options["factory"] = False
-        serve(app, options)
+        serve(served, options)
     else:
         serve(target, options)
     return 0
@@ -149,10 +157,20 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _version() -> str:
+    """``approute 0.1.0 (compiled)``: the version, and which build runs
+    (docs/compiled.md)."""
+    import approute.http.headers as probe
+
+    build = "pure Python" if probe.__file__.endswith(".py") else "compiled"
+    return f"approute {__version__} ({build}), Python {sys.version.split()[0]}"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="approute", description="Next.js-style route handlers for Python."
     )
+    parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True)
 
     dev = commands.add_parser("dev", help="serve with reload on change")
@@ -183,6 +201,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="after SIGTERM, cancel responses still open this long "
         "(default: shutdown_timeout in approute.config.py, else 10)",
+    )
+    start.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request to stdout in the Common Log Format (default: off)",
     )
     start.set_defaults(run=_start)
 
