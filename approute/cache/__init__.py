@@ -1,7 +1,7 @@
-"""Caching, as ``next/cache``: ``@cached``, ``revalidate_path`` and
-``revalidate_tag``, and the storage behind the route and data caches (docs/caching.md).
+"""Caching, as ``next/cache``: ``@cached``, ``revalidate_path``,
+``revalidate_tag`` and ``update_tag``, and the storage behind the route and data caches (docs/caching.md).
 
-    from approute.cache import cached, revalidate_tag
+    from approute.cache import cached, update_tag
 
     @cached(tags=["prices"], revalidate=60)
     async def load_prices() -> list[dict]:
@@ -9,7 +9,7 @@
 
     async def POST(request):
         await save(await request.json())
-        revalidate_tag("prices")            # stale now; refreshed on next use
+        update_tag("prices")                # the next read renders fresh prices
         return NextResponse.json({"ok": True})
 """
 
@@ -23,6 +23,7 @@ from approute.cache.revalidate import (
     path_tags,
     revalidate_path,
     revalidate_tag,
+    update_tag,
 )
 from approute.cache.select import cache_handler_from_config
 
@@ -38,4 +39,5 @@ __all__ = [
     "path_tags",
     "revalidate_path",
     "revalidate_tag",
+    "update_tag",
 ]

@@ -1,4 +1,4 @@
-"""``revalidate_path`` and ``revalidate_tag``: on-demand revalidation.
+"""``revalidate_path``, ``revalidate_tag`` and ``update_tag``: on-demand revalidation.
 
 As Next.js, ``revalidate_path`` is a ``revalidate_tag`` of implicit tags that
 every route cache entry carries: one for its exact path, and one per
@@ -13,7 +13,7 @@ from typing import Literal, TypedDict
 
 from approute._scope import current_state
 
-__all__ = ["ExpireProfile", "path_tags", "revalidate_path", "revalidate_tag"]
+__all__ = ["ExpireProfile", "path_tags", "revalidate_path", "revalidate_tag", "update_tag"]
 
 _MAX_TAG = 256  # Next.js's limit on a tag's length
 _MAX_PATH = 1024  # and on a path's
@@ -50,8 +50,7 @@ def revalidate_tag(tag: str, profile: Literal["max"] | ExpireProfile = "max") ->
     """Revalidate entries tagged ``tag``: ``"max"`` marks them stale (the next
     request gets the stale copy and one background regeneration);
     ``{"expire": 0}`` expires them now (the next request regenerates: MISS)."""
-    if not tag or len(tag) > _MAX_TAG:
-        raise ValueError(f"a cache tag is 1 to 256 characters; got {tag!r}")
+    _check_tag(tag)
     if profile == "max":
         expire_now = False
     elif isinstance(profile, dict) and profile.get("expire") == 0:
@@ -59,3 +58,17 @@ def revalidate_tag(tag: str, profile: Literal["max"] | ExpireProfile = "max") ->
     else:
         raise ValueError("revalidate_tag profile is 'max' or {'expire': 0}")
     current_state("revalidate_tag()").revalidations.append((tag, expire_now))
+
+
+def update_tag(tag: str) -> None:
+    """Expire entries tagged ``tag`` now, so the next read renders fresh data
+    (Next.js 16's read-your-own-writes ``updateTag``): what a handler that
+    changed the data calls, where ``revalidate_tag(tag)`` would let the next
+    read see the old copy once. Same as ``revalidate_tag(tag, {"expire": 0})``."""
+    _check_tag(tag)
+    current_state("update_tag()").revalidations.append((tag, True))
+
+
+def _check_tag(tag: str) -> None:
+    if not isinstance(tag, str) or not tag or len(tag) > _MAX_TAG:
+        raise ValueError(f"a cache tag is 1 to 256 characters; got {tag!r}")

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from approute.cache import update_tag
 from approute.testing import TestClient
 from tests.cache.support import (
     MEMORY_CONFIG,
@@ -67,13 +70,15 @@ def GET(request):
 
 ADMIN = """
 from approute import NextResponse
-from approute.cache import revalidate_path, revalidate_tag
+from approute.cache import revalidate_path, revalidate_tag, update_tag
 
 
 async def POST(request):
     body = await request.json()
     if "path" in body:
         revalidate_path(body["path"])
+    elif body.get("update"):
+        update_tag(body["tag"])
     else:
         revalidate_tag(body["tag"], {"expire": 0} if body.get("expire") else "max")
     return NextResponse.json({})
@@ -134,6 +139,30 @@ def test_expiring_a_data_tag_makes_the_route_a_miss(make_project: ProjectFactory
     client.post("/api/admin", json={"tag": "prices", "expire": True})
     clock.now += 1
     assert client.get("/api/sync").headers["x-approute-cache"] == "HIT"
+
+
+def test_update_tag_makes_the_writers_next_read_fresh(make_project: ProjectFactory) -> None:
+    # Next.js 16's read-your-own-writes: after update_tag the next GET renders
+    # with fresh data (MISS), where revalidate_tag's default serves the old
+    # copy once (STALE, the first test above).
+    root = project(make_project)
+    app, clock = clocked_app(root)
+    client = TestClient(app)
+    assert client.get("/api/static").json() == {"route": 1, "price": 1}
+    assert client.get("/api/static").headers["x-approute-cache"] == "HIT"
+    clock.now += 1
+    client.post("/api/admin", json={"tag": "prices", "update": True})
+    clock.now += 1
+    fresh = client.get("/api/static")
+    assert fresh.headers["x-approute-cache"] == "MISS"
+    assert fresh.json() == {"route": 2, "price": 2}
+
+
+def test_update_tag_outside_a_request_and_with_a_bad_tag_fails_clearly() -> None:
+    with pytest.raises(RuntimeError, match=r"update_tag\(\)"):
+        update_tag("prices")
+    with pytest.raises(ValueError, match="1 to 256 characters"):
+        update_tag("")
 
 
 def test_revalidate_path_also_refreshes_the_data_the_route_stored(
