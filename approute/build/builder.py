@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Final, TextIO
 
 from approute.app import App, create_app
-from approute.build.inputs import hash_inputs
+from approute.build.inputs import hash_files, hash_inputs, imported_files
 from approute.build.manifest import BuildManifest, is_build_id, write_manifest
 from approute.build.prerender import PlannedRoute, PrerenderOutcome, plan_routes, prerender
 from approute.build.progress import ProgressBar
@@ -123,6 +123,9 @@ async def _prerender_and_write(app: App, inputs: dict[str, str], out: TextIO, tt
         out.write(f"  ! {path} is rendered on demand: its GET {why}\n")
     build_id = _build_id()
     layout = app.project.layout
+    # What the routes, middleware and config imported from the project
+    # (lib/…), now that loading and prerendering imported it all.
+    inputs = {**inputs, **hash_files(layout, imported_files(layout))}
     files = _write_entries(layout, build_id, outcome.entries)
     write_manifest(layout, BuildManifest(build_id, time.time(), inputs, files))
     _prune(layout, build_id)

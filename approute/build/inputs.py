@@ -6,19 +6,26 @@ modules import them) and its static metadata files (``icon.png``,
 ``robots.txt``…: served from the build), the middleware file (``middleware.py`` / ``proxy.py``,
 at the root or in ``src/``) and ``approute.config.py``. Nothing else —
 ``__pycache__``, ``public/``, ``.approute/``, logs — makes a build stale.
+
+Code the project keeps outside ``app/`` (``lib/queries.py``) is an input
+too once a route, the middleware or the config imported it: the build
+records every module it loaded whose file is in the project (a virtualenv
+or ``site-packages`` inside it excluded), and a start compares those files
+as well. A file nothing imported is not an input.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Mapping
+import sys
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from approute.project.layout import ProjectLayout
 from approute.routing.metadata_files import metadata_file
 
-__all__ = ["first_change", "hash_inputs", "input_files"]
+__all__ = ["first_change", "hash_files", "hash_inputs", "imported_files", "input_files"]
 
 
 def _app_files(folder: Path) -> Iterator[Path]:
@@ -48,17 +55,65 @@ def input_files(layout: ProjectLayout) -> list[Path]:
     return sorted(found)
 
 
-def hash_inputs(layout: ProjectLayout) -> dict[str, str]:
+def hash_inputs(layout: ProjectLayout, *, also: Iterable[str] = ()) -> dict[str, str]:
     """``{"app/api/route.py": sha256 hex, ...}`` for every input, by path
-    relative to the project root (``/``-separated)."""
+    relative to the project root (``/``-separated); ``also`` names more
+    files (the imported ones a build recorded), absent when missing."""
+    names = [layout.where(file) for file in input_files(layout)]
+    known = set(names)
+    return hash_files(layout, [*names, *(name for name in also if name not in known)])
+
+
+def hash_files(layout: ProjectLayout, names: Iterable[str]) -> dict[str, str]:
+    """The sha256 of each named file (relative to the root); a missing one is left out."""
     hashes: dict[str, str] = {}
-    for file in input_files(layout):
+    for name in names:
         try:
-            digest = hashlib.sha256(file.read_bytes()).hexdigest()
+            digest = hashlib.sha256((layout.root / name).read_bytes()).hexdigest()
         except OSError:
             continue  # removed while we looked: absent, as it soon will be
-        hashes[layout.where(file)] = digest
+        hashes[name] = digest
     return hashes
+
+
+# Folders inside a project that hold installed packages, not its code.
+_ENVIRONMENTS = frozenset({".venv", "venv", ".tox", ".nox", "node_modules", ".approute"})
+
+
+def imported_files(layout: ProjectLayout) -> list[str]:
+    """The project's own modules loaded so far (``sys.modules``) whose file
+    is in the project but not an input already (``lib/queries.py``), by
+    relative name; virtualenvs and ``site-packages`` in the project left out."""
+    root = layout.root
+    known = {layout.where(file) for file in input_files(layout)}
+    found: set[str] = set()
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if not isinstance(file, str) or not file.endswith(".py"):
+            continue
+        path = Path(file).resolve()
+        if not path.is_relative_to(root):
+            continue
+        folders = path.relative_to(root).parts[:-1]
+        if any(
+            part in _ENVIRONMENTS or part.endswith("-packages") or part == "__pycache__"
+            for part in folders
+        ) or _in_virtualenv(root, path):
+            continue
+        name = layout.where(path)
+        if name not in known:
+            found.add(name)
+    return sorted(found)
+
+
+def _in_virtualenv(root: Path, path: Path) -> bool:
+    """Whether a folder between ``root`` and ``path`` is a virtualenv (any name)."""
+    folder = path.parent
+    while folder != root and folder.is_relative_to(root):
+        if (folder / "pyvenv.cfg").is_file():
+            return True
+        folder = folder.parent
+    return False
 
 
 def first_change(built: Mapping[str, str], now: Mapping[str, str]) -> str | None:

@@ -70,7 +70,7 @@ def load_build(root: str | os.PathLike[str] | ProjectLayout) -> BuildManifest:
             f"{layout.root}: no build output ({layout.where(layout.manifest_file)}); "
             "run `approute build` first"
         )
-    change = first_change(manifest.inputs, hash_inputs(layout))
+    change = first_change(manifest.inputs, hash_inputs(layout, also=manifest.inputs))
     if change is not None:
         raise ProjectError(
             f"{layout.root}: the build is stale: {change} since `approute build`; "

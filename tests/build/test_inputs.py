@@ -96,3 +96,74 @@ def test_unreadable_manifest_says_to_build_again(built: Path) -> None:
     (built / ".approute" / "build-manifest.json").write_text('{"version": 1, "build_id": "../x"}')
     with pytest.raises(ProjectError, match=r"is not a build manifest.*run `approute build` again"):
         load_build(built)
+
+
+QUERIES = "def rows():\n    return [1, 2]\n"
+USES_LIB = """
+import sys
+from pathlib import Path
+
+from approute import NextResponse
+from lib_shop.queries import rows
+
+# As if installed into the project's own virtualenv.
+sys.path.append(str(Path(__file__).parents[3] / ".venv/lib/python3.11/site-packages"))
+import lib_installed
+
+def GET(request):
+    return NextResponse.json(rows())
+"""
+
+
+@pytest.fixture
+def built_with_lib(make_project: ProjectFactory) -> Path:
+    root = make_project(
+        {
+            "app/api/rows/route.py": USES_LIB,
+            "lib_shop/__init__.py": "",
+            "lib_shop/queries.py": QUERIES,
+            "lib_shop/unused.py": "X = 1\n",
+            "scripts/seed.py": "print('seed')\n",
+            # A virtualenv inside the project: installed code, never an input.
+            ".venv/pyvenv.cfg": "home = /usr/bin\n",
+            ".venv/lib/python3.11/site-packages/lib_installed.py": "Y = 1\n",
+        }
+    )
+    build(root)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        pytest.param(
+            lambda root: (root / "lib_shop/queries.py").write_text("def rows():\n    return []\n"),
+            "lib_shop/queries.py was changed",
+            id="imported-module-edited",
+        ),
+        pytest.param(
+            lambda root: (root / "lib_shop/queries.py").unlink(),
+            "lib_shop/queries.py was removed",
+            id="imported-module-removed",
+        ),
+        pytest.param(
+            lambda root: (root / "lib_shop/__init__.py").write_text("Z = 1\n"),
+            "lib_shop/__init__.py was changed",
+            id="imported-package-edited",
+        ),
+    ],
+)
+def test_a_module_the_routes_import_is_an_input(
+    built_with_lib: Path, change: object, message: str
+) -> None:
+    assert load_build(built_with_lib).build_id
+    change(built_with_lib)  # type: ignore[operator]
+    with pytest.raises(ProjectError, match=f"the build is stale: {message} since"):
+        load_build(built_with_lib)
+
+
+def test_project_files_nothing_imported_are_not_inputs(built_with_lib: Path) -> None:
+    (built_with_lib / "lib_shop/unused.py").write_text("X = 2\n")
+    (built_with_lib / "scripts/seed.py").write_text("print('seed v2')\n")
+    (built_with_lib / ".venv/lib/python3.11/site-packages/lib_installed.py").write_text("Y = 2\n")
+    assert load_build(built_with_lib).build_id
