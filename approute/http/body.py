@@ -34,6 +34,14 @@ __all__ = ["BodyChannel", "BodyTimeout", "ClientDisconnected"]
 # Enough for a few network reads; more would let a handler that never reads
 # its body buffer it all in memory.
 _MAX_QUEUED_CHUNKS = 16
+# Over the limit, the rest of a body is read and dropped before the 413 (as
+# nginx's lingering close): a client that sends its whole body before
+# reading (Python's http.client, requests) would otherwise have the 413
+# thrown away by the reset that closing on unread bytes causes. Bounded: up
+# to this many times the limit in all, 5 s, and 1 s without a byte.
+_LINGER_LIMITS = 4
+_LINGER_SECONDS = 5.0
+_LINGER_IDLE = 1.0
 
 
 class ClientDisconnected(RequestError):
@@ -57,6 +65,7 @@ class BodyChannel:
         "_complete",
         "_content_length",
         "_deadline",
+        "_linger",
         "_loop",
         "_on_disconnect",
         "_pace",
@@ -82,8 +91,11 @@ class BodyChannel:
         content_length: int | None,
         pace: BodyPace | None,
         pace_watch: PaceWatch | None = None,
+        linger: bool = True,
     ) -> None:
         self._receive = receive
+        # False for ``Expect: 100-continue``: reading would invite the body.
+        self._linger = linger
         self._content_length = content_length
         self._pace = pace
         # The app's shared watch for ``pace`` (one of this channel's own otherwise).
@@ -237,6 +249,7 @@ class BodyChannel:
         is read (and before uvicorn sends ``100 Continue``).
         """
         if limit is not None and (self._content_length or 0) > limit:
+            await self._discard_rest(limit)
             raise BodyTooLarge(f"request body is over the {limit} byte limit")
         buffered = self._buffered
         if buffered is not None:
@@ -273,6 +286,7 @@ class BodyChannel:
         receive = self._receive
         parts: list[bytes] = []
         size = 0
+        too_large = False
         try:
             while True:
                 message = await receive()
@@ -284,7 +298,9 @@ class BodyChannel:
                         size += len(body)
                         self._received = size
                         if limit is not None and size > limit:
-                            raise BodyTooLarge(f"request body is over the {limit} byte limit")
+                            too_large = True
+                            self._complete = not message.get("more_body", False)
+                            break
                         parts.append(body)
                     # Content-Length bytes are the whole body: some servers
                     # (granian) still say more_body=True, and waiting for
@@ -306,11 +322,43 @@ class BodyChannel:
             if self._deadline is not None:
                 self._deadline.cancel()
                 self._deadline = None
+        if too_large:
+            await self._discard_rest(limit)
+            raise BodyTooLarge(f"request body is over the {limit} byte limit")
         self._complete = True
         body = self._buffered = parts[0] if len(parts) == 1 else b"".join(parts)
         if self._on_disconnect is not None and self._watch is not None:
             self._watch.add(self, loop)  # now watched as a body-less request
         return body
+
+    async def _discard_rest(self, limit: int | None) -> None:
+        """Read and drop what is left of an over-limit body, within the
+        linger bounds, so the client is done sending when the 413 and the
+        close come. A body declared bigger than the bounds is not read."""
+        if not self._linger or self._complete or limit is None:
+            return
+        budget = limit * _LINGER_LIMITS - self._received
+        declared = self._content_length
+        if declared is not None and declared - self._received > budget:
+            return
+        loop = asyncio.get_running_loop()
+        end = loop.time() + _LINGER_SECONDS
+        receive = self._receive
+        try:
+            while budget > 0:
+                async with asyncio.timeout_at(min(end, loop.time() + _LINGER_IDLE)):
+                    message = await receive()
+                if message["type"] != "http.request":
+                    self.disconnected = True
+                    return
+                body = message.get("body", b"")
+                budget -= len(body)
+                self._received += len(body)
+                if not message.get("more_body", False) or self._received == declared:
+                    self._complete = True
+                    return
+        except TimeoutError:
+            return
 
     def _pace_checkpoint(self, loop: asyncio.AbstractEventLoop) -> None:
         """The shared watch's check of a read still going: late → 408, else

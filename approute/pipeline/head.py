@@ -29,13 +29,15 @@ _CANONICAL_PATHS: Final = 4096
 class HeadFacts:
     """What one pass over the request headers found."""
 
-    __slots__ = ("chunked", "content_length", "gzip", "raw")
+    __slots__ = ("chunked", "content_length", "expects_continue", "gzip", "raw")
 
     def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
         self.raw = raw
         self.content_length: int | None = None
         self.chunked = False
         self.gzip = False
+        # ``Expect: 100-continue``: the client sends no body until asked.
+        self.expects_continue = False
 
 
 class HeadGuard:
@@ -73,6 +75,8 @@ class HeadGuard:
                 head.chunked = True
             elif name == b"accept-encoding":
                 accept_encoding = value
+            elif name == b"expect":
+                head.expects_continue = value.lower() == b"100-continue"
         # Values are parsed only once the head is known to be within the
         # limits: nothing client-sized runs before the 431.
         if size > self._max_head_size or len(raw) > self._max_headers:

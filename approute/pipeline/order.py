@@ -185,6 +185,7 @@ class Pipeline:
                 content_length=head.content_length,
                 pace=self._options.limits.body_pace,
                 pace_watch=self._pace_watch,
+                linger=not head.expects_continue,
             )
             loop, task = self._running_task()
             cycle = RequestCycle(

@@ -10,8 +10,10 @@ The app runs with a 4 MiB body limit and a 0.5 s body deadline (conftest).
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -72,6 +74,37 @@ def test_body_at_the_limit_is_read(server: RunningServer) -> None:
     assert result.response is not None
     assert result.response.status == 200
     assert json.loads(result.response.body) == {"size": BODY_LIMIT}
+
+
+def _post_whole_body(server: RunningServer, body: bytes | Iterator[bytes]) -> tuple[int, bytes]:
+    """POST as Python's http.client does: the whole body first, then read."""
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    try:
+        chunked = not isinstance(body, bytes)
+        connection.request("POST", "/api/body", body=body, encode_chunked=chunked)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def _chunks_of(total: int, chunk: int = 256 * 1024) -> Iterator[bytes]:
+    for start in range(0, total, chunk):
+        yield b"z" * min(chunk, total - start)
+
+
+@pytest.mark.parametrize("framing", ["content-length", "chunked"])
+def test_a_client_sending_its_whole_body_first_sees_the_413(
+    server: RunningServer, framing: str
+) -> None:
+    # 5 MiB over the 4 MiB limit: the rest is read and dropped before the
+    # 413 and the close, so the client's read is not cut by a reset.
+    size = 5 * 1024 * 1024
+    body = b"x" * size if framing == "content-length" else _chunks_of(size)
+    status, text = _post_whole_body(server, body)
+    assert status == 413
+    assert b"over the" in text
+    assert_alive(server)
 
 
 # --- chunked bodies ------------------------------------------------------------

@@ -50,9 +50,12 @@ def channel_for(
     has_body: bool = True,
     content_length: int | None = None,
     timeout: float | None = None,
+    linger: bool = True,
 ) -> BodyChannel:
     pace = None if timeout is None else BodyPace(idle=timeout, deadline=None, min_rate=None)
-    return BodyChannel(receive, has_body=has_body, content_length=content_length, pace=pace)
+    return BodyChannel(
+        receive, has_body=has_body, content_length=content_length, pace=pace, linger=linger
+    )
 
 
 async def collect(channel: BodyChannel) -> list[bytes]:
@@ -144,16 +147,39 @@ def test_streaming_the_body_twice_is_runtime_error() -> None:
         pytest.param(10**12, 4 * 1024 * 1024, id="absurd"),
     ],
 )
-def test_declared_length_over_limit_is_refused_before_receive(
+def test_declared_length_over_limit_with_expect_is_refused_before_receive(
     content_length: int, limit: int
 ) -> None:
-    # Calling receive would make uvicorn send "100 Continue" for a body we refuse.
+    # Expect: 100-continue: calling receive would make uvicorn send
+    # "100 Continue" for a body we refuse.
     receive = Receive([request_message(b"x" * 11, False)])
-    channel = channel_for(receive, content_length=content_length)
+    channel = channel_for(receive, content_length=content_length, linger=False)
     with pytest.raises(BodyTooLarge) as caught:
         run(read(channel, limit))
     assert receive.calls == 0
     assert caught.value.status == 413
+
+
+def test_declared_length_far_over_limit_is_refused_unread() -> None:
+    # More than the lingering bound (4x the limit): not worth reading.
+    receive = Receive([request_message(b"x" * 11, False)])
+    with pytest.raises(BodyTooLarge):
+        run(read(channel_for(receive, content_length=41), 10))
+    assert receive.calls == 0
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_the_rest_of_an_over_limit_body_is_read_and_dropped_before_the_413(
+    declared: bool,
+) -> None:
+    # A client that sends its whole body before reading the answer must be
+    # done sending when the 413 and the close come (lingering close).
+    messages = [request_message(b"x" * 6, True), request_message(b"x" * 6, True)]
+    receive = Receive([*messages, request_message(b"x" * 6, False)])
+    channel = channel_for(receive, content_length=18 if declared else None)
+    with pytest.raises(BodyTooLarge):
+        run(read(channel, 10))
+    assert receive.calls == 3
 
 
 def test_declared_length_at_limit_is_read() -> None:
@@ -461,9 +487,15 @@ def test_declared_oversize_body_through_the_app_is_413_unread(
 ) -> None:
     app = create_app(make_project({"app/api/x/route.py": READ_ROUTE}), body_size_limit=10)
     receive = Receive([request_message(b"x" * 11, False)])
-    messages = call_app(app, receive, [(b"content-length", b"11")])
+    expect = [(b"content-length", b"11"), (b"expect", b"100-continue")]
+    messages = call_app(app, receive, expect)
     assert messages[0]["status"] == 413
     assert receive.calls == 0
+    # Without Expect the client is sending it anyway: read and dropped first.
+    receive = Receive([request_message(b"x" * 11, False)])
+    messages = call_app(app, receive, [(b"content-length", b"11")])
+    assert messages[0]["status"] == 413
+    assert receive.calls == 1
 
 
 # -- parse_size ---------------------------------------------------------------------------
