@@ -68,6 +68,7 @@ REQUEST_DATA: dict[tuple[str, str], tuple[str, ...]] = {
 
 # (module, name) -> why no client text reaches it.
 PROJECT_ONLY: dict[tuple[str, str], str] = {
+    ("approute.cli.create", "_NAME"): "the name given to `approute create`",
     ("approute.build.manifest", "_BUILD_ID"): "the build id in the build's own manifest",
     ("approute.cache.select", "_UNSAFE"): "the project folder's name",
     ("approute.config.load", "_CACHE_PREFIX"): "approute.config.py",

@@ -1,5 +1,5 @@
-"""``approute dev | build | start | routes | openapi | typegen | mypy`` (argparse; one
-function per command)."""
+"""``approute create | dev | build | start | routes | openapi | typegen | mypy``
+(argparse; one function per command)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from approute.config.openapi import OpenAPIConfig
 from approute.errors import ProjectError
 from approute.openapi import openapi_document
 from approute.project.layout import ProjectLayout
-from approute.typegen import typegen
+from approute.typegen import typegen, typegen_quietly
 
 __all__ = ["main"]
 
@@ -101,6 +101,19 @@ def _start(args: argparse.Namespace) -> int:
     return 0
 
 
+def _create(args: argparse.Namespace) -> int:
+    from approute.cli.create import create_project
+
+    root = create_project(args.name, Path(args.parent).resolve())
+    typegen_quietly(root)  # `approute mypy` works before the first `approute dev`
+    print(f"✓ Created {root}\n")
+    print(f"  cd {root.name}")
+    print("  python -m venv .venv && . .venv/bin/activate && pip install -e '.[dev]'")
+    print("  approute dev      # http://127.0.0.1:3000/api/hello")
+    print("  pytest")
+    return 0
+
+
 def _routes(args: argparse.Namespace) -> int:
     print(routes_table(_project(args)))
     return 0
@@ -172,6 +185,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=_version())
     commands = parser.add_subparsers(dest="command", required=True)
+
+    create = commands.add_parser("create", help="write a new project (routes, middleware, tests)")
+    create.add_argument("name", help="the project's folder and name")
+    create.add_argument("--in", dest="parent", default=".", help="where (default: .)")
+    create.set_defaults(run=_create)
 
     dev = commands.add_parser("dev", help="serve with reload on change")
     dev.add_argument("dir", nargs="?", default=".", help="project root (default: .)")
