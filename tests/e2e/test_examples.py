@@ -4,6 +4,7 @@ does what its docstring and docs/ say."""
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from tests.conftest import ProjectFactory
 from tests.support.servers import RunningServer, ServerKind, get, raw_request, run_server
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES_APP = EXAMPLES / "app"
 
 
 @pytest.fixture(scope="module")
@@ -49,11 +51,44 @@ def test_example_json_routes(client: httpx.Client, path: str, expected: object) 
     assert response.json() == expected
 
 
-def test_index_lists_routes_with_the_server_origin(
+def _url_pattern(folder: Path) -> re.Pattern[str]:
+    """The URLs a route folder answers, as a regex (groups dropped)."""
+    parts = []
+    for part in folder.relative_to(EXAMPLES_APP).parts:
+        if part.startswith("(") and part.endswith(")"):
+            continue
+        if part.startswith("[[..."):
+            parts.append("(/.+)?")
+        elif part.startswith("[..."):
+            parts.append("/.+")
+        elif part.startswith("["):
+            parts.append("/[^/]+")
+        else:
+            parts.append("/" + re.escape(part))
+    return re.compile("".join(parts) or "/")
+
+
+def test_index_lists_every_example_route_with_the_server_origin(
     client: httpx.Client, examples: RunningServer
 ) -> None:
-    routes = client.get("/").json()["try"]
-    assert f"{examples.url}/api/users/42" in routes
+    index = client.get("/").json()
+    assert f"{examples.url}/api/users/42" in index["try"]
+    paths = [url.removeprefix(examples.url) for url in index["try"]]
+    paths += [re.search(r"/api/\S+", command).group() for command in index["post"]]  # type: ignore[union-attr]
+    folders = {p.parent for p in EXAMPLES_APP.rglob("*.py") if p.name in ("route.py", "page.py")}
+    for folder in folders - {EXAMPLES_APP}:
+        if "_lib" in folder.parts:
+            continue
+        pattern = _url_pattern(folder)
+        assert any(pattern.fullmatch(path) for path in paths), f"{folder} is not in the index"
+
+
+def test_a_browser_gets_the_index_as_links(client: httpx.Client) -> None:
+    page = client.get("/", headers={"accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    for url in client.get("/").json()["try"]:
+        path = "/" + url.split("/", 3)[3]
+        assert f'<a href="{path}">' in page.text
 
 
 def test_hello_text_and_post(client: httpx.Client) -> None:
