@@ -23,6 +23,7 @@ from types import EllipsisType
 from approute._types import Receive, Scope, Send
 from approute.cache.data import DataCache
 from approute.cache.draft import DraftSecret
+from approute.cache.handler import CacheHandler
 from approute.cache.select import cache_handler_from_config, redis_prefix_for
 from approute.config.load import ProjectConfig, load_config
 from approute.errors import ProjectError
@@ -34,7 +35,7 @@ from approute.http.request import RequestLimits
 from approute.metadata.routes import metadata_route_module
 from approute.middleware.module import read_middleware_module
 from approute.openapi import openapi_routes
-from approute.pipeline import Pipeline, PipelineOptions, send_server_error
+from approute.pipeline import Pipeline, PipelineOptions, report_server_error, send_server_error
 from approute.project.layout import ProjectLayout
 from approute.project.loader import add_root_to_path, load_module
 from approute.public import PublicFiles
@@ -73,8 +74,9 @@ class App:
         if kind == "http":
             try:
                 await self.pipeline(scope, receive, send)
-            except Exception:
+            except Exception as error:
                 logger.exception("unexpected error outside a handler")
+                report_server_error(scope, error)
                 await send_server_error(send)
         elif kind == "lifespan":
             await _lifespan(receive, send, self.pipeline)
@@ -145,6 +147,7 @@ def create_app(
     body_min_rate: float | EllipsisType | None = ...,
     build_id: str | None = None,
     prerendered: PrerenderedEntries | None = None,
+    cache_handler: CacheHandler | None = None,
 ) -> App:
     """Load the project at ``root`` (a folder, or its resolved layout) into
     an ASGI app.
@@ -154,8 +157,14 @@ def create_app(
     ``None``: no limit). ``build_id`` and
     ``prerendered`` come from ``approute build``'s output
     (``approute.build.app_from_build``): route cache keys under the build id,
-    misses seeded with the prerendered copies. Raises ``ProjectError``
-    (naming file and line) when the project is wrong.
+    misses seeded with the prerendered copies. ``cache_handler`` stores the
+    route and data caches instead of the config's ``cache_handler`` (by
+    default files under ``.approute/cache``); the app closes it with
+    itself. Tests use it to keep out of the cache a running server shares::
+
+        app = create_app("examples", cache_handler=MemoryCacheHandler())
+
+    Raises ``ProjectError`` (naming file and line) when the project is wrong.
     """
     layout = root if isinstance(root, ProjectLayout) else ProjectLayout.find(root)
     root_path = layout.root
@@ -214,11 +223,13 @@ def create_app(
     # One store for routes and data, so one revalidate_tag reaches both
     # (creating it opens no file or connection). next dev renders routes on
     # demand but keeps the data cache (fetch, @cached).
-    handler = cache_handler_from_config(
-        config.cache_handler,
-        cache_dir=layout.cache_dir,
-        redis_prefix=redis_prefix_for(root_path, config.cache_prefix),
-    )
+    handler = cache_handler
+    if handler is None:
+        handler = cache_handler_from_config(
+            config.cache_handler,
+            cache_dir=layout.cache_dir,
+            redis_prefix=redis_prefix_for(root_path, config.cache_prefix),
+        )
     data_cache = DataCache(handler, draft=DraftSecret(layout.draft_secret_file), dev=dev)
     route_cache = None
     if not dev and any(module.cached_get for module in modules.values()):

@@ -168,10 +168,11 @@ class RouteCache:
         *,
         head_only: bool,
         dev: bool,
-    ) -> None:
+    ) -> Exception | None:
         """Answer a GET/HEAD for a cached ``route`` whose ``params`` give
         ``path`` (``RouteFile.path_for``): the key, whatever the request's
-        own path was before rewrites."""
+        own path was before rewrites. Returns what the handler raised when
+        this request waited for a render that failed (answered with a 500)."""
         key = route_key(route.pattern, path)
         job = _Job(key, path, route, params, make_request, dev)
         entry = await self._handler.get(key)
@@ -197,7 +198,7 @@ class RouteCache:
                 b"STALE" if stale else b"HIT",
                 head_only,
             )
-            return
+            return None
         rendered = await self._render_once(job)
         try:
             evicted = self._admit(route, key) if rendered.entry is not None else None
@@ -217,6 +218,7 @@ class RouteCache:
         finally:
             # after(): once the answer is out (or the client went away).
             self._after_in_background(route, rendered)
+        return rendered.run.error
 
     def _checked_meta(self, entry: CacheEntry, key: str) -> RouteMeta | None:
         """``route_meta`` once per stored meta: a store in memory hands back

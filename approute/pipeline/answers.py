@@ -1,17 +1,21 @@
 """Answers the router makes itself, in Next.js's shapes: redirects, the 404
-page, the 500 outside a handler, and headers added to whatever is sent."""
+page, the 500 outside a handler, and headers added to whatever is sent;
+and ``report_server_error``, which hands the exception behind any 500 to a
+test client that asked for it."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
 from typing import Final
 
-from approute._types import Message, Send
+from approute._types import Message, Scope, Send
 from approute.http.default_headers import DefaultHeaders
 from approute.http.response import Response
 
 __all__ = [
     "NOT_FOUND_HTML",
+    "SERVER_ERRORS",
+    "report_server_error",
     "send_not_found",
     "send_router_redirect",
     "send_server_error",
@@ -30,6 +34,13 @@ _NOT_FOUND_HEADERS: Final = (
 )
 _SERVER_ERROR: Final = b"Internal Server Error"
 _SET_COOKIE: Final = b"set-cookie"
+
+SERVER_ERRORS: Final = "approute.server_errors"
+"""The ASGI scope extension (``scope["extensions"]``) through which a test
+client asks for the exceptions behind failed answers (a 500, or a streamed
+body cut half-way): its value is ``{"errors": []}``, a list the app appends
+each one to. No server sets it (a client cannot: the server builds the
+scope); ``approute.testing`` does."""
 
 Pairs = list[tuple[bytes, bytes]]
 
@@ -57,6 +68,18 @@ async def send_server_error(send: Send) -> None:
     ``Internal Server Error`` (Next.js)."""
     response = Response(_SERVER_ERROR, status=500, headers={"content-type": "text/plain"})
     await response.send_asgi(send)
+
+
+def report_server_error(scope: Scope, error: Exception) -> None:
+    """Hand ``error``, already logged and answered (a 500, or a stream cut
+    short), to whoever asked for it through the ``SERVER_ERRORS`` scope
+    extension; nothing otherwise. Only the error path calls it, so a
+    request that succeeds pays nothing."""
+    extensions = scope.get("extensions")
+    if extensions:
+        wanted = extensions.get(SERVER_ERRORS)
+        if wanted is not None:
+            wanted["errors"].append(error)
 
 
 def with_headers(

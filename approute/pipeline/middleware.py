@@ -34,7 +34,7 @@ from approute.http.set_cookie import ResponseCookies
 from approute.http.targets import ExternalURL, InternalPath
 from approute.middleware.module import MiddlewareModule
 from approute.middleware.run import merge_cookies, run_middleware, wrong_answer
-from approute.pipeline.answers import send_server_error, with_headers
+from approute.pipeline.answers import report_server_error, send_server_error, with_headers
 from approute.pipeline.config_rules import ConfigRules
 from approute.pipeline.cycle import RequestCycle, strip_base_path
 from approute.pipeline.proxy import ProxyStage
@@ -242,6 +242,7 @@ class MiddlewareStage:
                 error,
                 exc_info=error,
             )
+            report_server_error(cycle.scope, error)
             await send_server_error(cycle.send)
             return False
         if pending:

@@ -20,7 +20,7 @@ from approute.handlers.render import render_route
 from approute.handlers.route_cache import RouteCache
 from approute.handlers.static_params import static_params
 from approute.http.request import RequestLimits
-from approute.pipeline.answers import send_not_found
+from approute.pipeline.answers import report_server_error, send_not_found
 from approute.pipeline.cycle import RequestCycle
 from approute.public import PublicFiles, serve_file
 from approute.routing.matcher import RouteMatch
@@ -135,7 +135,7 @@ class RouteStage:
             # rewrites (has: host, query…) from many paths share one entry
             # only when they reach the same route with the same params.
             path = match.route.path_for(match.params, trailing_slash=self._trailing_slash)
-            await route_cache.respond(
+            failure = await route_cache.respond(
                 route,
                 match.params,
                 path,
@@ -146,6 +146,8 @@ class RouteStage:
                 head_only=cycle.head_only,
                 dev=self._dev,
             )
+            if failure is not None:
+                report_server_error(cycle.scope, failure)
             return
         request = cycle.reusable_request or cycle.request(
             cycle.raw_headers, self._limits, cycle.add_forwarded
@@ -156,6 +158,8 @@ class RouteStage:
             )
             if rendered.after:
                 cycle.after.extend(rendered.take_after())
+            if rendered.error is not None:
+                report_server_error(cycle.scope, rendered.error)
             await rendered.response.send_asgi(cycle.send, head_only=rendered.head_only)
         except Exception as error:  # a stream that failed half-way: log, drop
             logger.error(
@@ -165,6 +169,7 @@ class RouteStage:
                 error,
                 exc_info=error,
             )
+            report_server_error(cycle.scope, error)
 
     async def _listed_params(self, route: RouteModule) -> frozenset[_ParamsKey]:
         """The params ``generate_static_params()`` lists, read once per route."""

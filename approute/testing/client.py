@@ -1,4 +1,19 @@
-"""In-process HTTP clients for approute apps (httpx over ASGI)."""
+"""In-process HTTP clients for approute apps (httpx over ASGI).
+
+Two things set them apart from a server (docs/testing.md):
+
+* A client built from a project path gives the app its own in-memory cache
+  (``MemoryCacheHandler``), so tests neither read nor write the
+  ``.approute/cache`` that ``approute dev`` serves; ``cache_handler=`` picks
+  another store.
+* ``raise_server_exceptions=True`` (the default, as Starlette's
+  ``TestClient``): what a handler or the middleware raised is raised from
+  the client call instead of returning the 500. The client asks for it
+  through the ``approute.server_errors`` scope extension
+  (``pipeline.answers.report_server_error``), so it works for an app built
+  with ``create_app()`` too; for any other ASGI app it is the exception
+  that escapes the app (with ``False``: a 500, as Starlette's).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +24,11 @@ from typing import Any
 
 import httpx
 
-from approute._types import ASGIApp
+from approute._types import ASGIApp, Receive, Scope, Send
 from approute.app import create_app
+from approute.cache.handler import CacheHandler
+from approute.cache.memory import MemoryCacheHandler
+from approute.pipeline import SERVER_ERRORS
 
 __all__ = ["AsyncTestClient", "TestClient"]
 
@@ -19,19 +37,54 @@ _BASE_URL = "http://localhost:3000"
 AppOrRoot = ASGIApp | str | os.PathLike[str]
 
 
-def _as_app(app: AppOrRoot) -> ASGIApp:
+def _as_app(app: AppOrRoot, cache_handler: CacheHandler | None) -> ASGIApp:
     if isinstance(app, str | os.PathLike):
-        return create_app(app)
+        # A fresh store per client: nothing shared with `approute dev` or
+        # with an earlier test run.
+        handler = MemoryCacheHandler() if cache_handler is None else cache_handler
+        return create_app(app, cache_handler=handler)
+    if cache_handler is not None:
+        raise TypeError(
+            "cache_handler= applies to a project path, not to an app that is already "
+            "built; pass it to create_app(root, cache_handler=...) instead"
+        )
     return app
+
+
+class _RaiseServerErrors:
+    """``app`` asked, through the scope, for the exceptions it answers with
+    a 500; the first one is raised once the response is sent."""
+
+    __slots__ = ("app",)
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        errors: list[Exception] = []
+        extensions = {**(scope.get("extensions") or {}), SERVER_ERRORS: {"errors": errors}}
+        await self.app({**scope, "extensions": extensions}, receive, send)
+        if errors:
+            raise errors[0]
+
+
+def _asgi_transport(app: ASGIApp, raise_server_exceptions: bool) -> httpx.ASGITransport:
+    if not raise_server_exceptions:
+        # As Starlette's TestClient: an exception out of the app is a 500 too.
+        return httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    return httpx.ASGITransport(app=_RaiseServerErrors(app))
 
 
 class _LoopTransport(httpx.BaseTransport):
     """Runs the async ASGI transport on an event loop in a daemon thread
     (so a client nobody closed never keeps the interpreter alive)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, raise_server_exceptions: bool) -> None:
         self._app = app
-        self._transport = httpx.ASGITransport(app=app)
+        self._transport = _asgi_transport(app, raise_server_exceptions)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="approute-testclient", daemon=True
@@ -73,20 +126,42 @@ class TestClient(httpx.Client):
     ``TestClient(app)`` accepts what ``create_app`` returns (or any ASGI app),
     or a project path. Closing it (``with TestClient(...) as client:``)
     closes the app as a server's shutdown would.
+
+    A project path is loaded with a private in-memory cache unless
+    ``cache_handler`` names a store (for an app, give it to ``create_app``).
+    ``raise_server_exceptions=True`` raises what a handler or the middleware
+    raised from the call that made the request; ``False`` returns the 500.
     """
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, app: AppOrRoot, *, base_url: str = _BASE_URL, **kwargs: Any) -> None:
-        super().__init__(transport=_LoopTransport(_as_app(app)), base_url=base_url, **kwargs)
+    def __init__(
+        self,
+        app: AppOrRoot,
+        *,
+        base_url: str = _BASE_URL,
+        cache_handler: CacheHandler | None = None,
+        raise_server_exceptions: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        transport = _LoopTransport(_as_app(app, cache_handler), raise_server_exceptions)
+        super().__init__(transport=transport, base_url=base_url, **kwargs)
 
 
 class AsyncTestClient(httpx.AsyncClient):
-    """An async client for an app or a project folder (use in async tests)."""
+    """An async client for an app or a project folder (use in async tests);
+    ``cache_handler`` and ``raise_server_exceptions`` as ``TestClient``'s."""
 
     __test__ = False
 
-    def __init__(self, app: AppOrRoot, *, base_url: str = _BASE_URL, **kwargs: Any) -> None:
-        super().__init__(
-            transport=httpx.ASGITransport(app=_as_app(app)), base_url=base_url, **kwargs
-        )
+    def __init__(
+        self,
+        app: AppOrRoot,
+        *,
+        base_url: str = _BASE_URL,
+        cache_handler: CacheHandler | None = None,
+        raise_server_exceptions: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        transport = _asgi_transport(_as_app(app, cache_handler), raise_server_exceptions)
+        super().__init__(transport=transport, base_url=base_url, **kwargs)

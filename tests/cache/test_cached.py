@@ -155,7 +155,7 @@ def test_a_sync_function_called_on_the_event_loop_is_a_clear_error(
 ) -> None:
     root = make_project({"app/api/sum/route.py": SYNC, "approute.config.py": MEMORY_CONFIG})
     app, _ = clocked_app(root)
-    response = TestClient(app).post("/api/sum")
+    response = TestClient(app, raise_server_exceptions=False).post("/api/sum")
     assert response.status_code == 500
     assert response.content == b""
     message = "\n".join(r.getMessage() for r in caplog.records)
@@ -201,7 +201,7 @@ def test_values_that_are_not_json_are_a_type_error_naming_the_function(
 ) -> None:
     root = make_project({"app/api/bad/route.py": BAD, "approute.config.py": MEMORY_CONFIG})
     app, _ = clocked_app(root)
-    response = TestClient(app).get("/api/bad" + query)
+    response = TestClient(app, raise_server_exceptions=False).get("/api/bad" + query)
     assert response.status_code == 500
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("TypeError" in r.getMessage() and expected in r.getMessage() for r in errors)

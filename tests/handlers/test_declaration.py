@@ -5,6 +5,7 @@ serialises the answer; invalid input is an RFC 9457 problem."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -120,8 +121,8 @@ async def POST(request, ctx):
 
 
 @pytest.fixture
-def client(make_project: ProjectFactory) -> TestClient:
-    root = make_project(
+def root(make_project: ProjectFactory) -> Path:
+    return make_project(
         {
             "app/api/items/route.py": ITEMS,
             "app/api/items/[id]/route.py": ONE_ITEM,
@@ -130,6 +131,10 @@ def client(make_project: ProjectFactory) -> TestClient:
             "app/api/plain/[id]/route.py": PLAIN,
         }
     )
+
+
+@pytest.fixture
+def client(root: Path) -> TestClient:
     return TestClient(create_app(root))
 
 
@@ -227,8 +232,9 @@ def test_errors_from_every_part_come_in_one_problem(client: TestClient) -> None:
 
 
 def test_a_json_response_is_checked_against_its_declared_status(
-    client: TestClient, caplog: pytest.LogCaptureFixture
+    root: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    client = TestClient(create_app(root), raise_server_exceptions=False)
     assert client.put("/api/items/1", json={"name": "pen", "price": 1}).json() == {
         "id": 1,
         "name": "pen",
@@ -241,11 +247,12 @@ def test_a_json_response_is_checked_against_its_declared_status(
 
 
 def test_a_returned_value_that_does_not_match_is_500_and_a_clear_error_in_dev(
-    make_project: ProjectFactory, client: TestClient
+    make_project: ProjectFactory, root: Path
 ) -> None:
+    client = TestClient(create_app(root), raise_server_exceptions=False)
     assert client.patch("/api/items/1", json={"name": "pen", "price": 1}).status_code == 500
-    root = make_project({"app/api/items/[id]/route.py": ONE_ITEM})
-    dev = TestClient(create_app(root, dev=True))
+    dev_root = make_project({"app/api/items/[id]/route.py": ONE_ITEM})
+    dev = TestClient(create_app(dev_root, dev=True), raise_server_exceptions=False)
     response = dev.patch("/api/items/1", json={"name": "pen", "price": 1})
     assert response.status_code == 500
     assert "returned a dict that does not match its declared 200 Item" in response.text
@@ -349,7 +356,8 @@ def test_a_hook_that_returns_no_dict_is_a_500(
         }
     )
     caplog.set_level(logging.ERROR, "approute")
-    response = TestClient(create_app(root)).post("/api/items", json={})
+    client = TestClient(create_app(root), raise_server_exceptions=False)
+    response = client.post("/api/items", json={})
     assert (response.status_code, response.content) == (500, b"")
     assert "problem_details() returned str; return the body, a dict" in caplog.text
 

@@ -17,9 +17,15 @@ from tests.conftest import ProjectFactory
 from tests.support.raw import wait_for
 
 
-def client_for(make_project: ProjectFactory, source: str, *, dev: bool = False) -> TestClient:
+def client_for(
+    make_project: ProjectFactory,
+    source: str,
+    *,
+    dev: bool = False,
+    raise_server_exceptions: bool = True,
+) -> TestClient:
     root = make_project({"app/api/x/route.py": source})
-    return TestClient(create_app(root, dev=dev))
+    return TestClient(create_app(root, dev=dev), raise_server_exceptions=raise_server_exceptions)
 
 
 @pytest.mark.parametrize(
@@ -196,7 +202,7 @@ def test_handler_errors_are_500_without_traceback(
     make_project: ProjectFactory, caplog: pytest.LogCaptureFixture, body: str, log: str
 ) -> None:
     source = f"from approute import NextResponse, Response\ndef GET(request):\n    {body}\n"
-    client = client_for(make_project, source)
+    client = client_for(make_project, source, raise_server_exceptions=False)
     with caplog.at_level(logging.ERROR, logger="approute"):
         response = client.get("/api/x")
     assert response.status_code == 500
@@ -209,7 +215,8 @@ def test_handler_errors_are_500_without_traceback(
 
 def test_dev_mode_500_shows_the_traceback(make_project: ProjectFactory) -> None:
     source = "def GET(request):\n    raise RuntimeError('boom here')\n"
-    response = client_for(make_project, source, dev=True).get("/api/x")
+    client = client_for(make_project, source, dev=True, raise_server_exceptions=False)
+    response = client.get("/api/x")
     assert response.status_code == 500
     assert "RuntimeError: boom here" in response.text
     assert "Traceback" in response.text

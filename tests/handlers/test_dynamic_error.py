@@ -53,7 +53,7 @@ def test_pathname_and_params_prerender_and_cache(make_project: ProjectFactory) -
 def test_reading_request_data_fails_the_render(
     make_project: ProjectFactory, caplog: pytest.LogCaptureFixture, param: str, used: str
 ) -> None:
-    client = TestClient(create_app(make_project(PROJECT)))
+    client = TestClient(create_app(make_project(PROJECT)), raise_server_exceptions=False)
     with caplog.at_level(logging.ERROR, logger="approute"):
         response = client.get(f"/api/strict/{param}")
     assert response.status_code == 500

@@ -85,8 +85,8 @@ def _png(color: str = "green", size: tuple[int, int] = (4, 4)) -> bytes:
     return out.getvalue()
 
 
-def _client(root: Path, *, dev: bool = False) -> TestClient:
-    return TestClient(create_app(root, dev=dev))
+def _client(root: Path, *, dev: bool = False, raise_server_exceptions: bool = True) -> TestClient:
+    return TestClient(create_app(root, dev=dev), raise_server_exceptions=raise_server_exceptions)
 
 
 @pytest.fixture
@@ -268,7 +268,8 @@ def test_a_static_one_that_reads_request_data_anyway_fails(
         }
     )
     caplog.set_level(logging.ERROR, "approute")
-    assert _client(root).get("/robots.txt").status_code == 500
+    client = _client(root, raise_server_exceptions=False)
+    assert client.get("/robots.txt").status_code == 500
     assert "couldn't be rendered statically because it used `request.headers`" in caplog.text
 
 
@@ -279,7 +280,7 @@ def test_a_wrong_shape_answers_500_and_logs_the_file_and_key(
         {"app/robots.py": "def robots():\n    return {'rules': {'userAgent': '*'}}\n"}
     )
     caplog.set_level(logging.ERROR, "approute")
-    response = _client(root).get("/robots.txt")
+    response = _client(root, raise_server_exceptions=False).get("/robots.txt")
     assert (response.status_code, response.content) == (500, b"")
     assert (
         "app/robots.py: robots() returned rules: unknown key 'userAgent'; "
@@ -292,7 +293,7 @@ def test_an_image_route_that_raises_answers_500_and_logs(
 ) -> None:
     root = make_project({"app/icon.py": "def icon():\n    raise RuntimeError('no font')\n"})
     caplog.set_level(logging.ERROR, "approute")
-    client = _client(root)
+    client = _client(root, raise_server_exceptions=False)
     response = client.get("/icon")
     assert (response.status_code, response.content) == (500, b"")
     assert "app/icon.py: GET handler raised RuntimeError: no font" in caplog.text

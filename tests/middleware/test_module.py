@@ -149,4 +149,5 @@ def test_next_from_a_route_handler_is_an_error(make_project: ProjectFactory) -> 
             "def GET(request):\n    return NextResponse.rewrite('http://localhost/x')\n"
         }
     )
-    assert TestClient(create_app(root)).get("/").status_code == 500
+    client = TestClient(create_app(root), raise_server_exceptions=False)
+    assert client.get("/").status_code == 500
