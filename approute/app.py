@@ -210,7 +210,8 @@ def create_app(
     if served:
         modules.update((route.file, module) for route, module in served)
         table = RouteTable([*routes, *(route for route, _ in served)])
-    public = PublicFiles.scan(layout.public_dir)
+    # Dev serves files added to public/ later too (it scans again on a miss).
+    public = PublicFiles.scan(layout.public_dir, rescan=dev)
     _check_public_conflicts(public, table, layout)
     limit = config.body_size_limit if body_size_limit is None else body_size_limit
     pace = BodyPace(

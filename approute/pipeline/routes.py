@@ -74,7 +74,7 @@ class RouteStage:
         self._limits = limits
         self._trailing_slash = trailing_slash
         self._dev = dev
-        self._public = public if public is not None and len(public) else None
+        self._public = public if public is not None and public.may_serve else None
         # Read before awaiting serve_file: no coroutine when there are none.
         self.has_files = self._public is not None
         self._route_cache = route_cache

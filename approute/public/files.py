@@ -2,7 +2,9 @@
 
 Next.js (``next start``) lists ``public/`` once when the server starts and
 serves only what it found; approute does the same, so a file added later is not
-served until the next start. A request can only ever reach a file that the
+served until the next start. In dev (``next dev``, ``approute dev``) a
+lookup that finds nothing scans the folder again (at most twice a second),
+so a new file is served without a restart. A request can only ever reach a file that the
 scan put in the dict: nothing derived from the URL is joined to a directory,
 so ``..``, ``%2e%2e``, ``%2f``, ``%5c`` and NUL bytes have nothing to escape
 from (tests/public/test_security.py).
@@ -16,6 +18,7 @@ import mimetypes
 import os
 import re
 import stat
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -25,6 +28,10 @@ from urllib.parse import quote, unquote
 __all__ = ["PublicFile", "PublicFiles", "content_type_for", "validators"]
 
 logger = logging.getLogger("approute")
+
+# Dev: the shortest time between two scans of public/ (a burst of 404s
+# walks the folder once).
+_RESCAN_INTERVAL: Final = 0.5
 
 # How a static URL segment is spelled canonically; the same rule as the
 # router's static segments (approute.routing.segments), so a public file and
@@ -132,15 +139,21 @@ class PublicFiles:
         found = files.lookup(normalize_path(raw_path).path)
     """
 
-    __slots__ = ("_files", "root")
+    __slots__ = ("_files", "_next_scan", "_rescan_dir", "root")
 
-    def __init__(self, root: Path | None, files: dict[str, PublicFile]) -> None:
+    def __init__(
+        self, root: Path | None, files: dict[str, PublicFile], *, rescan_dir: Path | None = None
+    ) -> None:
         self.root = root
         self._files = files
+        # Dev: the folder scanned again on a miss, not sooner than _next_scan.
+        self._rescan_dir = rescan_dir
+        self._next_scan = 0.0
 
     @classmethod
-    def scan(cls, public_dir: Path | None) -> PublicFiles:
-        """Walk ``public_dir`` once (None or missing: no files).
+    def scan(cls, public_dir: Path | None, *, rescan: bool = False) -> PublicFiles:
+        """Walk ``public_dir`` once (None or missing: no files); ``rescan``
+        (dev): walk it again when a lookup finds nothing.
 
         Followed: symlinks whose target resolves inside ``public_dir``
         (cycles cut). Refused, with a warning: symlinks resolving outside it
@@ -150,17 +163,23 @@ class PublicFiles:
         those (its legacy ``dotfiles`` rule), while dot *folders* such as
         ``.well-known/`` are served.
         """
+        rescan_dir = public_dir if rescan else None
         if public_dir is None:
-            return cls(None, {})
+            return cls(None, {}, rescan_dir=rescan_dir)
         try:
             root = public_dir.resolve(strict=True)
         except OSError:
-            return cls(None, {})
+            return cls(None, {}, rescan_dir=rescan_dir)
         if not root.is_dir():
-            return cls(None, {})
+            return cls(None, {}, rescan_dir=rescan_dir)
         files: dict[str, PublicFile] = {}
         _walk(root, str(root), "", public_dir.name, files, set())
-        return cls(root, files)
+        return cls(root, files, rescan_dir=rescan_dir)
+
+    @property
+    def may_serve(self) -> bool:
+        """Whether a lookup can find anything: files now, or (dev) later."""
+        return bool(self._files) or self._rescan_dir is not None
 
     def lookup(self, path: str) -> PublicFile | None:
         """The file served at canonical request ``path``, or None.
@@ -169,6 +188,22 @@ class PublicFiles:
         Next.js, a trailing slash is ignored and a spelling with other
         escapes (``/hello%2Etxt``) finds the file too.
         """
+        found = self._find(path)
+        if found is None and self._rescan_dir is not None and self._rescanned():
+            found = self._find(path)
+        return found
+
+    def _rescanned(self) -> bool:
+        """Dev: scan the folder again unless that was done just now."""
+        now = time.monotonic()
+        if now < self._next_scan:
+            return False
+        self._next_scan = now + _RESCAN_INTERVAL
+        fresh = PublicFiles.scan(self._rescan_dir)
+        self.root, self._files = fresh.root, fresh._files
+        return True
+
+    def _find(self, path: str) -> PublicFile | None:
         files = self._files
         found = files.get(path)
         if found is not None or not files:

@@ -8,6 +8,7 @@ from approute.app import create_app
 from approute.errors import ProjectError
 from approute.testing import TestClient
 from tests.conftest import ProjectFactory
+from tests.support.raw import wait_for
 
 ROUTE = "from approute import Response\ndef GET(request, ctx):\n    return Response('route')\n"
 
@@ -57,3 +58,18 @@ def test_config_headers_apply_to_public_files(make_project: ProjectFactory) -> N
         }
     )
     assert TestClient(create_app(root)).get("/a.txt").headers["x-config"] == "yes"
+
+
+def test_dev_serves_a_file_added_to_public_after_startup(make_project: ProjectFactory) -> None:
+    # No public/ at all when the dev server starts (next dev serves it anyway).
+    root = make_project({"app/api/route.py": ROUTE})
+    dev = TestClient(create_app(root, dev=True))
+    production = TestClient(create_app(root))
+    assert dev.get("/new.txt").status_code == 404
+    (root / "public").mkdir()
+    (root / "public" / "new.txt").write_text("fresh")
+    assert wait_for(lambda: dev.get("/new.txt").status_code == 200)
+    assert dev.get("/new.txt").text == "fresh"
+    assert dev.get("/api").text == "route"
+    # A started build serves what was there at startup (next start).
+    assert production.get("/new.txt").status_code == 404

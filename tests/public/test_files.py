@@ -10,6 +10,7 @@ import pytest
 
 from approute.public import PublicFiles, content_type_for
 from approute.public.files import validators
+from tests.support.raw import wait_for
 
 MTIME_NS = 1_700_000_000_123_456_789
 
@@ -124,6 +125,27 @@ def test_files_added_after_startup_are_not_served(public: Path) -> None:
     _write(public, "late.txt")
     assert files.lookup("/late.txt") is None
     assert PublicFiles.scan(public).lookup("/late.txt") is not None
+
+
+def test_dev_rescans_on_a_miss_so_new_files_are_served(public: Path) -> None:
+    files = PublicFiles.scan(public, rescan=True)
+    assert files.lookup("/later.txt") is None
+    (public / "later.txt").write_text("new")
+    (public / "sub").mkdir(exist_ok=True)
+    (public / "sub" / "deep.txt").write_text("new")
+    # A scan at most every half second: the next ones find them.
+    assert wait_for(lambda: files.lookup("/later.txt") is not None)
+    assert files.lookup("/sub/deep.txt") is not None
+    assert files.lookup("/../later.txt") is None
+
+
+def test_dev_rescan_starts_from_an_empty_or_missing_folder(tmp_path: Path) -> None:
+    files = PublicFiles.scan(tmp_path / "public", rescan=True)
+    assert files.may_serve
+    assert not PublicFiles.scan(tmp_path / "public").may_serve
+    (tmp_path / "public").mkdir()
+    (tmp_path / "public" / "a.txt").write_text("a")
+    assert wait_for(lambda: files.lookup("/a.txt") is not None)
 
 
 def test_scan_records_size_mtime_validators_and_type(public: Path) -> None:
