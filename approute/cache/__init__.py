@@ -1,5 +1,6 @@
 """Caching, as ``next/cache``: ``@cached``, ``revalidate_path``,
-``revalidate_tag`` and ``update_tag``, and the storage behind the route and data caches (docs/caching.md).
+``revalidate_tag`` and ``update_tag``, and the storage behind the route and
+data caches (docs/caching.md).
 
     from approute.cache import cached, update_tag
 
