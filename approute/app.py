@@ -30,6 +30,7 @@ from approute.errors import ProjectError
 from approute.handlers.module import RouteModule, broken_route_module, read_route_module
 from approute.handlers.route_cache import PrerenderedEntries, RouteCache
 from approute.http.body_limits import BodyPace, parse_size
+from approute.http.dev_error import dev_error_response
 from approute.http.forms import FormLimits
 from approute.http.request import RequestLimits
 from approute.metadata.routes import metadata_route_module
@@ -118,18 +119,9 @@ class ErrorApp:
         if scope["type"] != "http":
             await send({"type": "websocket.close", "code": 1011})
             return
-        body = f"approute could not load the project:\n\n{self.error}\n".encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 500,
-                "headers": [
-                    (b"content-type", b"text/plain; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        accept = next((v for k, v in scope["headers"] if k == b"accept"), b"").decode("latin-1")
+        title = "approute could not load the project:"
+        await dev_error_response(title, f"{self.error}\n", accept).send_asgi(send)
 
 
 def _limits(body_size_limit: int | str) -> RequestLimits:

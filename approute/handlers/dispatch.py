@@ -5,7 +5,6 @@ traceback to the client outside dev). ``handlers.render`` puts them together."""
 
 from __future__ import annotations
 
-import traceback
 from typing import Any
 
 import anyio.to_thread
@@ -14,6 +13,7 @@ import orjson
 from approute.errors import HTTPStatusSignal, ProblemError, RedirectSignal, RequestError
 from approute.handlers.context import Params, RouteContext
 from approute.handlers.module import Handler, RouteModule
+from approute.http.dev_error import dev_error_response, error_text
 from approute.http.request import NextRequest
 from approute.http.response import NextResponse, Response
 
@@ -50,11 +50,15 @@ def request_error_response(error: RequestError) -> Response:
     return response
 
 
-def error_response(where: str, error: BaseException | None, *, dev: bool) -> Response:
-    """500: empty in production (Next.js), the traceback as text in dev."""
+def error_response(
+    where: str, error: BaseException | None, *, dev: bool, accept: str | None = None
+) -> Response:
+    """500: empty in production (Next.js); in dev the traceback, as a page
+    for a browser (``accept``) and as text otherwise."""
     if dev and error is not None:
-        text = "".join(traceback.format_exception(error))
-        return Response(f"500 Internal Server Error in {where}\n\n{text}", status=500)
+        return dev_error_response(
+            f"500 Internal Server Error in {where}", error_text(error), accept
+        )
     return Response(status=500)
 
 

@@ -20,7 +20,7 @@ from approute.handlers.context import RouteContext, RouteParams
 from approute.handlers.declaration import Declaration, read_declaration
 from approute.handlers.methods import HTTP_METHODS, allow_header
 from approute.handlers.segment import SegmentConfig, read_segment_config
-from approute.http.response import Response
+from approute.http.dev_error import dev_error_response
 from approute.project.callables import defined_at, is_async_callable, positional_shape
 from approute.routing.scan import RouteFile, RouteKind
 
@@ -236,10 +236,10 @@ def read_route_module(
 def broken_route_module(error: ProjectError, route: RouteFile, *, where: str) -> RouteModule:
     """``approute dev`` with one broken route module: the route answers every
     method with the error (500, text), and the other routes serve on."""
-    body = f"approute could not load {where}:\n\n{error}\n"
+    title = f"approute could not load {where}:"
 
     async def show(request: Any) -> Any:
-        return Response(body, status=500, headers={"content-type": "text/plain; charset=utf-8"})
+        return dev_error_response(title, f"{error}\n", request.headers.get("accept"))
 
     handlers = {
         method: Handler(func=show, method=method, is_async=True, arity=1) for method in HTTP_METHODS

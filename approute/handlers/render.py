@@ -101,7 +101,8 @@ async def render_route(
             error,
             exc_info=error,
         )
-        response = error_response(route.where, error, dev=dev)
+        accept = request.headers.get("accept") if dev else None
+        response = error_response(route.where, error, dev=dev, accept=accept)
         failure = error
     finally:
         state.in_handler = False

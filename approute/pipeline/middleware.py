@@ -14,7 +14,8 @@ What a middleware's answer means (Next.js):
   relative (its ``#fragment`` kept), the location as the body;
 * any other response → ``Respond``: sent as it is; the route never runs.
 
-A middleware that raises answers 500 and the route never runs (fail closed).
+A middleware that raises answers 500 and the route never runs (fail closed);
+in dev the 500 shows its traceback.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from urllib.parse import quote, urlsplit
 
 from approute.errors import RequestError
 from approute.http.default_headers import DefaultHeaders
+from approute.http.dev_error import dev_error_response, error_text
 from approute.http.headers import Headers
 from approute.http.paths import normalize_path
 from approute.http.request import NextRequest, RequestLimits
@@ -183,7 +185,15 @@ def middleware_result(answer: Response | None, request: NextRequest) -> Middlewa
 class MiddlewareStage:
     """The project's middleware, and applying its result to a request."""
 
-    __slots__ = ("_config", "_direct", "_limits", "_middleware", "_proxy", "_rewrite_headers")
+    __slots__ = (
+        "_config",
+        "_dev",
+        "_direct",
+        "_limits",
+        "_middleware",
+        "_proxy",
+        "_rewrite_headers",
+    )
 
     def __init__(
         self,
@@ -193,8 +203,10 @@ class MiddlewareStage:
         proxy: ProxyStage,
         config: ConfigRules,
         rewrite_headers: bool,
+        dev: bool = False,
     ) -> None:
         self._middleware = middleware
+        self._dev = dev  # a raising middleware shows its traceback
         self._limits = limits
         self._proxy = proxy
         self._config = config
@@ -243,7 +255,12 @@ class MiddlewareStage:
                 exc_info=error,
             )
             report_server_error(cycle.scope, error)
-            await send_server_error(cycle.send)
+            if self._dev:
+                title = f"500 Internal Server Error in {middleware.where}"
+                accept = request.headers.get("accept")
+                await dev_error_response(title, error_text(error), accept).send_asgi(cycle.send)
+            else:
+                await send_server_error(cycle.send)
             return False
         if pending:
             cycle.after.extend(pending)

@@ -123,6 +123,7 @@ class Pipeline:
                 proxy=self._proxy,
                 config=self._rules,
                 rewrite_headers=bool(config.headers),
+                dev=options.dev,
             )
             if middleware is not None
             else None
