@@ -16,7 +16,14 @@ from approute.http.headers import Headers
 from approute.http.request import NextRequest
 from approute.http.set_cookie import ResponseCookies
 
-__all__ = ["AfterTask", "RequestState", "current_state", "request_state", "run_after_tasks"]
+__all__ = [
+    "AfterTask",
+    "RequestState",
+    "current_state",
+    "request_state",
+    "run_after_tasks",
+    "watched_route",
+]
 
 logger = logging.getLogger("approute")
 
@@ -48,6 +55,13 @@ class RequestState:
 
 
 request_state: ContextVar[RequestState] = ContextVar("approute_request_state")
+
+# Dev: the cached GET route (its file) whose handler runs, with the app's set
+# of routes already warned for reading request data (handlers/dev_cached.py);
+# None while approute itself reads the request (data cache modes, error pages).
+watched_route: ContextVar[tuple[str, set[str]] | None] = ContextVar(
+    "approute_watched_route", default=None
+)
 
 
 def current_state(caller: str) -> RequestState:

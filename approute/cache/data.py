@@ -30,12 +30,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Final, Literal
 
-from approute._scope import RequestState, request_state
+from approute._scope import RequestState, request_state, watched_route
 from approute.cache.coalesce import Coalescer
 from approute.cache.draft import DRAFT_COOKIE, DraftSecret
 from approute.cache.entry import CacheEntry
 from approute.cache.handler import CacheHandler
 from approute.cache.tags import IMPLICIT_PREFIXES, current_collector, without_collector
+from approute.http.request import NextRequest
 from approute.http.static_request import StaticRequest
 
 if TYPE_CHECKING:  # imported where used: httpx is a tenth of a second of startup
@@ -85,6 +86,16 @@ class DataCache:
         request = state.request
         if isinstance(request, StaticRequest):
             return "read"  # no request data (dynamic = "error"), so no draft cookie
+        if not self.dev:
+            return self._read_mode(request)
+        # approute's own reads: no warning for the handler (handlers/dev_cached.py).
+        token = watched_route.set(None)
+        try:
+            return self._read_mode(request)
+        finally:
+            watched_route.reset(token)
+
+    def _read_mode(self, request: NextRequest) -> ReadMode:
         cookie = request.cookies.get(DRAFT_COOKIE)
         if cookie is not None and self.draft.matches(cookie.value):
             return "bypass"

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Sequence
 from typing import Final
 
-from approute._scope import AfterTask, RequestState, request_state
+from approute._scope import AfterTask, RequestState, request_state, watched_route
 from approute.cache.data import DataCache
 from approute.errors import HTTPStatusSignal, RedirectSignal, RequestError
 from approute.handlers.context import Params
@@ -101,7 +101,7 @@ async def render_route(
             error,
             exc_info=error,
         )
-        accept = request.headers.get("accept") if dev else None
+        accept = _accept(request) if dev else None
         response = error_response(route.where, error, dev=dev, accept=accept)
         failure = error
     finally:
@@ -114,3 +114,13 @@ async def render_route(
     if state.revalidations and data is not None:
         await data.revalidate(state.revalidations)
     return Rendered(response, head_only, failure, state.after or _NO_AFTER)
+
+
+def _accept(request: NextRequest) -> str | None:
+    """The request's ``Accept``, read by approute itself (dev's error page):
+    not a read of the handler's (handlers/dev_cached.py)."""
+    token = watched_route.set(None)
+    try:
+        return request.headers.get("accept")
+    finally:
+        watched_route.reset(token)

@@ -104,11 +104,15 @@ class RequestCycle:
         return base if self.path == "/" else base + self.path
 
     def request(
-        self, raw_headers: list[tuple[bytes, bytes]], limits: RequestLimits, add_forwarded: bool
+        self,
+        raw_headers: list[tuple[bytes, bytes]],
+        limits: RequestLimits,
+        add_forwarded: bool,
+        request_type: type[NextRequest] = NextRequest,
     ) -> NextRequest:
-        """A ``NextRequest`` for the current path, query and headers."""
+        """A ``NextRequest`` (or ``request_type``) for the current path, query and headers."""
         base = self.base_path
-        request = NextRequest.from_asgi(
+        request = request_type.from_asgi(
             self.scope,
             self.channel,
             path=self.url_path(),

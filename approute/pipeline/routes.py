@@ -14,7 +14,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from approute._scope import watched_route
 from approute.cache.data import DataCache
+from approute.handlers.dev_cached import WatchedRequest
 from approute.handlers.module import RouteModule
 from approute.handlers.render import render_route
 from approute.handlers.route_cache import RouteCache
@@ -53,6 +55,7 @@ class RouteStage:
         "_route_cache",
         "_table",
         "_trailing_slash",
+        "_warned_reads",
         "has_files",
     )
 
@@ -78,6 +81,8 @@ class RouteStage:
         # Read before awaiting serve_file: no coroutine when there are none.
         self.has_files = self._public is not None
         self._route_cache = route_cache
+        # Dev: cached routes already warned about reading request data.
+        self._warned_reads: set[str] = set()
         self._data_cache = data_cache
         self._listed: dict[Path, frozenset[_ParamsKey]] = {}
 
@@ -149,13 +154,25 @@ class RouteStage:
             if failure is not None:
                 report_server_error(cycle.scope, failure)
             return
-        request = cycle.reusable_request or cycle.request(
-            cycle.raw_headers, self._limits, cycle.add_forwarded
-        )
-        try:
-            rendered = await render_route(
-                route, request, match.params, dev=self._dev, data=data_cache
+        # Dev renders a cached GET per request: note what production won't give it.
+        watched = self._dev and route.cached_get and cycle.scope["method"] in ("GET", "HEAD")
+        if watched:
+            request = cycle.request(
+                cycle.raw_headers, self._limits, cycle.add_forwarded, WatchedRequest
             )
+            token = watched_route.set((route.where, self._warned_reads))
+        else:
+            request = cycle.reusable_request or cycle.request(
+                cycle.raw_headers, self._limits, cycle.add_forwarded
+            )
+        try:
+            try:
+                rendered = await render_route(
+                    route, request, match.params, dev=self._dev, data=data_cache
+                )
+            finally:
+                if watched:
+                    watched_route.reset(token)
             if rendered.after:
                 cycle.after.extend(rendered.take_after())
             if rendered.error is not None:
