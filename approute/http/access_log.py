@@ -22,20 +22,6 @@ __all__ = ["AccessLog", "common_log_line"]
 
 logger = logging.getLogger("approute.access")
 
-_MONTHS: Final = (
-    "Jan",
-    "Feb",
-    "Mar",
-    "Apr",
-    "May",
-    "Jun",
-    "Jul",
-    "Aug",
-    "Sep",
-    "Oct",
-    "Nov",
-    "Dec",
-)
 # Each byte as it is logged: printable ASCII but the quote and backslash as
 # themselves, everything else as \xhh.
 _BYTE_TEXT: Final = tuple(
@@ -48,14 +34,8 @@ def _escaped(raw: bytes) -> str:
 
 
 def _timestamp(now: float) -> str:
-    local = time.localtime(now)
-    offset = local.tm_gmtoff or 0
-    sign = "-" if offset < 0 else "+"
-    hours, minutes = divmod(abs(offset) // 60, 60)
-    return (
-        f"{local.tm_mday:02d}/{_MONTHS[local.tm_mon - 1]}/{local.tm_year}:"
-        f"{local.tm_hour:02d}:{local.tm_min:02d}:{local.tm_sec:02d} {sign}{hours:02d}{minutes:02d}"
-    )
+    # Local time, as Apache's; %b is the C locale's month (Python's default).
+    return time.strftime("%d/%b/%Y:%H:%M:%S %z", time.localtime(now))
 
 
 def common_log_line(scope: Scope, status: int, size: int, now: float) -> str:
