@@ -42,7 +42,9 @@ def _served_lines(root: str, server: str, *extra: str) -> list[str]:
         assert httpx.get(url + "/api/log?q=1&r=%22x%22", headers=plain).text == "logged body"
         assert httpx.get(url + "/nothing-here").status_code == 404
         if extra:
-            wait_for(lambda: sum(bool(CLF.match(line.rstrip("\n"))) for line in lines) >= 2)
+            # Both lines read here: after the block, serving() drains stdout itself.
+            wanted = ('"GET /api/log?', '"GET /nothing-here ')
+            wait_for(lambda: all(any(w in line for line in lines) for w in wanted), timeout=15)
     reader.join(timeout=15)
     return [line.rstrip("\n") for line in lines]
 
