@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import anyio.to_thread
 import orjson
 
+from approute._threads import run_sync
 from approute.errors import HTTPStatusSignal, ProblemError, RedirectSignal, RequestError
 from approute.handlers.context import Params, RouteContext
 from approute.handlers.module import Handler, RouteModule
@@ -87,9 +87,8 @@ async def call_handler(
         args = (request,) if arity == 1 else ()
     if handler.is_async:
         return await handler.func(*args)
-    # anyio copies the context into the worker thread, so headers()/cookies()
-    # work in sync handlers too.
-    return await anyio.to_thread.run_sync(handler.func, *args)
+    # A worker thread; headers()/cookies() work there too (approute._threads).
+    return await run_sync(handler.func, *args)
 
 
 def to_response(result: Any, route: RouteModule, handler: Handler) -> Response:

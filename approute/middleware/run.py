@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
-import anyio.to_thread
-
+from approute._threads import run_sync
 from approute.http.cookies import RequestCookies
 from approute.http.headers import Headers
 from approute.http.request import NextRequest
@@ -32,7 +31,7 @@ async def run_middleware(
     if middleware.is_async:
         result = await middleware.func(*args)
     else:
-        result = await anyio.to_thread.run_sync(middleware.func, *args)
+        result = await run_sync(middleware.func, *args)
     if result is not None and not isinstance(result, Response):
         raise wrong_answer(middleware, result)
     return result, () if event is None else event.pending
