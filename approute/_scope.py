@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ __all__ = [
     "current_state",
     "request_state",
     "run_after_tasks",
+    "unwatched",
     "watched_route",
 ]
 
@@ -62,6 +64,16 @@ request_state: ContextVar[RequestState] = ContextVar("approute_request_state")
 watched_route: ContextVar[tuple[str, set[str]] | None] = ContextVar(
     "approute_watched_route", default=None
 )
+
+
+@contextmanager
+def unwatched() -> Iterator[None]:
+    """approute itself reads the request in here: not the handler's reads."""
+    token = watched_route.set(None)
+    try:
+        yield
+    finally:
+        watched_route.reset(token)
 
 
 def current_state(caller: str) -> RequestState:

@@ -125,7 +125,7 @@ async def _prerender_and_write(app: App, inputs: dict[str, str], out: TextIO, tt
     layout = app.project.layout
     # What the routes, middleware and config imported from the project
     # (lib/…), now that loading and prerendering imported it all.
-    inputs = {**inputs, **hash_files(layout, imported_files(layout))}
+    inputs = {**inputs, **hash_files(layout, imported_files(layout, inputs))}
     files = _write_entries(layout, build_id, outcome.entries)
     write_manifest(layout, BuildManifest(build_id, time.time(), inputs, files))
     _prune(layout, build_id)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from approute.project.layout import ProjectLayout
@@ -80,12 +80,12 @@ def hash_files(layout: ProjectLayout, names: Iterable[str]) -> dict[str, str]:
 _ENVIRONMENTS = frozenset({".venv", "venv", ".tox", ".nox", "node_modules", ".approute"})
 
 
-def imported_files(layout: ProjectLayout) -> list[str]:
+def imported_files(layout: ProjectLayout, known: Collection[str]) -> list[str]:
     """The project's own modules loaded so far (``sys.modules``) whose file
-    is in the project but not an input already (``lib/queries.py``), by
-    relative name; virtualenvs and ``site-packages`` in the project left out."""
+    is in the project but not in ``known`` (the inputs already hashed), by
+    relative name (``lib/queries.py``); virtualenvs and ``site-packages`` in
+    the project left out."""
     root = layout.root
-    known = {layout.where(file) for file in input_files(layout)}
     found: set[str] = set()
     for module in list(sys.modules.values()):
         file = getattr(module, "__file__", None)

@@ -30,7 +30,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Final, Literal
 
-from approute._scope import RequestState, request_state, watched_route
+from approute._scope import RequestState, request_state, unwatched
 from approute.cache.coalesce import Coalescer
 from approute.cache.draft import DRAFT_COOKIE, DraftSecret
 from approute.cache.entry import CacheEntry
@@ -88,12 +88,8 @@ class DataCache:
             return "read"  # no request data (dynamic = "error"), so no draft cookie
         if not self.dev:
             return self._read_mode(request)
-        # approute's own reads: no warning for the handler (handlers/dev_cached.py).
-        token = watched_route.set(None)
-        try:
+        with unwatched():  # approute's own reads, not the handler's (handlers/dev_cached.py)
             return self._read_mode(request)
-        finally:
-            watched_route.reset(token)
 
     def _read_mode(self, request: NextRequest) -> ReadMode:
         cookie = request.cookies.get(DRAFT_COOKIE)

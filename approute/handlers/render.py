@@ -17,7 +17,7 @@ import logging
 from collections.abc import Sequence
 from typing import Final
 
-from approute._scope import AfterTask, RequestState, request_state, watched_route
+from approute._scope import AfterTask, RequestState, request_state, unwatched
 from approute.cache.data import DataCache
 from approute.errors import HTTPStatusSignal, RedirectSignal, RequestError
 from approute.handlers.context import Params
@@ -119,8 +119,5 @@ async def render_route(
 def _accept(request: NextRequest) -> str | None:
     """The request's ``Accept``, read by approute itself (dev's error page):
     not a read of the handler's (handlers/dev_cached.py)."""
-    token = watched_route.set(None)
-    try:
+    with unwatched():
         return request.headers.get("accept")
-    finally:
-        watched_route.reset(token)
