@@ -19,24 +19,30 @@ from approute.http.request import NextRequest
 from approute.http.response import NextResponse, Response
 from approute.http.search_params import SearchParams
 from approute.http.url import NextURL
+from approute.http.websocket import CloseDetails, Message, Peer, UpgradeResponse, WebSocketHooks
 from approute.middleware.event import NextFetchEvent
 
 __all__ = [
     "BodyTooLarge",
+    "CloseDetails",
     "Cookie",
     "FormData",
     "Headers",
     "InvalidForm",
     "InvalidJSON",
+    "Message",
     "NextFetchEvent",
     "NextRequest",
     "NextResponse",
     "NextURL",
+    "Peer",
     "RequestError",
     "Response",
     "RouteContext",
     "SearchParams",
+    "UpgradeResponse",
     "UploadFile",
+    "WebSocketHooks",
     "create_app",
 ]
 

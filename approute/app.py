@@ -40,6 +40,7 @@ from approute.pipeline import Pipeline, PipelineOptions, report_server_error, se
 from approute.project.layout import ProjectLayout
 from approute.project.loader import add_root_to_path, load_module
 from approute.public import PublicFiles
+from approute.realtime import WebSocketHub, listen_for_going_away
 from approute.routing.scan import scan_app
 from approute.routing.table import RouteTable
 
@@ -63,42 +64,55 @@ class LoadedProject:
 class App:
     """An approute project as an ASGI application."""
 
-    __slots__ = ("data_cache", "pipeline", "project")
+    __slots__ = ("data_cache", "pipeline", "project", "websockets")
 
-    def __init__(self, project: LoadedProject, pipeline: Pipeline, data_cache: DataCache) -> None:
+    def __init__(
+        self,
+        project: LoadedProject,
+        pipeline: Pipeline,
+        data_cache: DataCache,
+        websockets: WebSocketHub,
+    ) -> None:
         self.project = project
         self.pipeline = pipeline
         self.data_cache = data_cache  # approute build prerenders with it
+        self.websockets = websockets
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            try:
-                await self.pipeline(scope, receive, send)
-            except Exception as error:
-                logger.exception("unexpected error outside a handler")
-                report_server_error(scope, error)
-                await send_server_error(send)
-        elif kind == "lifespan":
-            await _lifespan(receive, send, self.pipeline)
+            await self._http(scope, receive, send)
         elif kind == "websocket":
-            # Route handlers do not take WebSocket upgrades (Next.js 16): 403.
-            await send({"type": "websocket.close", "code": 1008})
+            # The handshake is a GET through the pipeline (realtime.handshake).
+            await self.websockets.serve(scope, receive, send, self._http)
+        elif kind == "lifespan":
+            await _lifespan(receive, send, self)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.pipeline(scope, receive, send)
+        except Exception as error:
+            logger.exception("unexpected error outside a handler")
+            report_server_error(scope, error)
+            await send_server_error(send)
 
     async def close(self) -> None:
-        """Wait for background work and close the caches and the proxy client
-        (what the lifespan shutdown does; the build calls it when done)."""
+        """Wait for background work and close the caches, the proxy client and
+        the pub/sub (what the lifespan shutdown does; the build calls it when done)."""
         await self.pipeline.drain()
+        await self.websockets.close()
 
 
-async def _lifespan(receive: Receive, send: Send, pipeline: Pipeline | None) -> None:
+async def _lifespan(receive: Receive, send: Send, app: App | None) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            if app is not None:
+                listen_for_going_away(app.project.config.shutdown_timeout)
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
-            if pipeline is not None:
-                await pipeline.drain()
+            if app is not None:
+                await app.close()
             await send({"type": "lifespan.shutdown.complete"})
             return
 
@@ -217,11 +231,10 @@ def create_app(
     # (creating it opens no file or connection). next dev renders routes on
     # demand but keeps the data cache (fetch, @cached).
     handler = cache_handler
+    redis_prefix = redis_prefix_for(root_path, config.cache_prefix)
     if handler is None:
         handler = cache_handler_from_config(
-            config.cache_handler,
-            cache_dir=layout.cache_dir,
-            redis_prefix=redis_prefix_for(root_path, config.cache_prefix),
+            config.cache_handler, cache_dir=layout.cache_dir, redis_prefix=redis_prefix
         )
     data_cache = DataCache(handler, draft=DraftSecret(layout.draft_secret_file), dev=dev)
     route_cache = None
@@ -235,7 +248,14 @@ def create_app(
         )
     pipeline = Pipeline(table, modules, options, middleware, public, route_cache, data_cache)
     project = LoadedProject(layout, table, modules, config, limits)
-    return App(project, pipeline, data_cache)
+    websockets = WebSocketHub(
+        config.websocket,
+        pubsub=config.pubsub,
+        redis_prefix=redis_prefix,
+        # approute dev's reloader restarts the server: 1012 says so.
+        going_away=(1012, "server restarting") if dev else (1001, "server shutting down"),
+    )
+    return App(project, pipeline, data_cache, websockets)
 
 
 def _check_public_conflicts(public: PublicFiles, table: RouteTable, layout: ProjectLayout) -> None:

@@ -12,6 +12,9 @@ import pytest
 from approute.project.loader import unload_modules
 from tests.support.servers import SERVER_KINDS, ServerKind
 
+# redis_server / own_redis_server: a real redis-server, for any test.
+pytest_plugins = ["tests.support.redis"]
+
 ProjectFactory = Callable[[dict[str, str]], Path]
 
 

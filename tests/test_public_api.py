@@ -26,17 +26,24 @@ SPEC_NAMES = {
 }
 # Also public: the 413 error (BodyTooLarge), Cookie/FormData/UploadFile (what
 # the request readers return), SearchParams (NextURL.search_params),
-# RouteContext (a handler's ctx), InvalidForm (the form_data() error) and
-# create_app (an approute project as an ASGI app).
+# RouteContext (a handler's ctx), InvalidForm (the form_data() error),
+# create_app (an approute project as an ASGI app), and what a WebSocket
+# route's hooks get (docs/websockets.md): Peer, Message, CloseDetails,
+# WebSocketHooks, UpgradeResponse.
 EXTRA_NAMES = {
     "BodyTooLarge",
+    "CloseDetails",
     "Cookie",
     "FormData",
     "InvalidForm",
+    "Message",
     "NextFetchEvent",
+    "Peer",
     "RouteContext",
     "SearchParams",
+    "UpgradeResponse",
     "UploadFile",
+    "WebSocketHooks",
     "create_app",
 }
 

@@ -14,22 +14,29 @@ each is for and what granian does differently from guarded uvicorn):
   disconnects would not cancel its handler.
 * ``backpressure`` far above any expected connection count: it bounds open
   connections, and idle ones count.
+* WebSockets: granian stops a worker without closing them, so on shutdown
+  each worker is first asked (``realtime.signals``) to close its own with
+  1001 and to stop once they are closed or the grace period is over.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import time
 from pathlib import Path
 from typing import Any
 
 from granian.constants import HTTPModes, Interfaces, Loops, RuntimeModes, TaskImpl
 from granian.http import HTTP1Settings
-from granian.server import Server as Granian
+from granian.server import MPServer
 
 from approute._types import ASGIApp
 from approute.asgi import ROOT_ENV
 from approute.cli.head_limits import HEAD_TIMEOUT, MAX_HEAD_SIZE
 from approute.cli.log_config import LOG_CONFIG
+from approute.realtime import GOING_AWAY_SIGNAL, SERVER_ENV
 
 __all__ = ["BACKPRESSURE", "granian_settings", "serve_granian"]
 
@@ -66,7 +73,11 @@ def serve_granian(
     itself when given (one worker, forked from this process), else each
     worker builds the app from ``$APPROUTE_ROOT`` (``app_from_env``)."""
     os.environ[ROOT_ENV] = str(root)
-    server = Granian(
+    os.environ[SERVER_ENV] = "granian"
+    # Workers inherit "ignored" until their app listens: a signal sent while
+    # one starts must not kill it.
+    signal.signal(GOING_AWAY_SIGNAL, signal.SIG_IGN)
+    server = _GoingAwayGranian(
         "approute.asgi:app_from_env",
         address=host,
         port=port,
@@ -83,3 +94,19 @@ def serve_granian(
         server.serve()
     else:
         server.serve(target_loader=lambda *_: app, wrap_loader=False)
+
+
+class _GoingAwayGranian(MPServer):  # the Server of a GIL build: worker processes
+    """granian's server, asking its workers to close their WebSockets (1001)
+    before it stops them."""
+
+    def _stop_workers(self) -> None:
+        for worker in self.wrks:
+            worker.interrupt_by_parent = True  # an exit granian expects
+            with contextlib.suppress(ProcessLookupError, TypeError):
+                os.kill(worker.inner.pid, GOING_AWAY_SIGNAL)
+        # Each worker stops itself once its WebSockets are closed.
+        deadline = time.monotonic() + (self.workers_kill_timeout or 10)
+        for worker in self.wrks:
+            worker.join(max(0.001, deadline - time.monotonic()))  # type: ignore[no-untyped-call]  # granian is untyped here
+        super()._stop_workers()  # type: ignore[no-untyped-call]  # granian is untyped here

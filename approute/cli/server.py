@@ -13,6 +13,7 @@ from approute._types import ASGIApp
 from approute.asgi import ROOT_ENV
 from approute.cli.log_config import LOG_CONFIG
 from approute.cli.protocols import PROTOCOLS, guarded_protocol
+from approute.cli.ws_protocol import GoingAwayWebSocketProtocol
 from approute.project.layout import OUTPUT_DIR
 from approute.routing.metadata_files import STATIC_FILE_GLOBS
 
@@ -43,6 +44,7 @@ def server_options(
         http = guarded_protocol(chosen, head_timeout=head_timeout)
     return {
         "http": http,
+        "ws": GoingAwayWebSocketProtocol,
         "loop": "auto",
         # Our own head guard answers 431 first; h11's limit would say 400.
         "h11_max_incomplete_event_size": 64 * 1024,
@@ -87,6 +89,8 @@ def uvicorn_config(
             reload_includes=["*.py", *STATIC_FILE_GLOBS],
             reload_excludes=[f"{OUTPUT_DIR}/*", ".venv/*", "**/__pycache__/*"],
             access_log=True,
+            # A reload waits this long for open responses and WebSockets.
+            timeout_graceful_shutdown=3,
         )
         target = "approute.asgi:dev_app_from_env"
     else:

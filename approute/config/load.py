@@ -27,6 +27,7 @@ from approute.config.rules import (
     compile_redirect_rules,
     compile_rewrite_rules,
 )
+from approute.config.websocket import WebSocketConfig, read_pubsub, read_websocket_config
 from approute.errors import ProjectError
 from approute.http.body_limits import BodyPace, parse_size
 from approute.project.layout import CONFIG_FILE
@@ -45,12 +46,14 @@ KNOWN_KEYS: Final = (
     "headers",
     "openapi",
     "problem_details",
+    "pubsub",
     "redirects",
     "rewrites",
     "route_cache_max_entries",
     "shutdown_timeout",
     "static_page_generation_timeout",
     "trailing_slash",
+    "websocket",
 )
 _REWRITE_STAGES: Final = ("before_files", "after_files", "fallback")
 # The body pace's defaults (approute.http.body_limits), written once.
@@ -93,6 +96,9 @@ class ProjectConfig:
     # problem_details(problem, request) -> dict: reshapes the problem+json
     # body of a declared handler's invalid request (docs/validation.md).
     problem_details: Callable[[dict[str, Any], Any], Any] | None = None
+    # WebSocket limits, and the Redis URL topics are shared through (None: memory).
+    websocket: WebSocketConfig = field(default_factory=WebSocketConfig)
+    pubsub: str | None = None
 
     @property
     def external_outside_base_path(self) -> bool:
@@ -288,6 +294,8 @@ def load_config(root: Path) -> ProjectConfig:
             f"{where}: problem_details must be a function (problem, request) -> dict; "
             f"got {type(problem_details).__name__}"
         )
+    websocket = read_websocket_config(names.get("websocket"), where)
+    pubsub = read_pubsub(names.get("pubsub"), cache_handler, where)
     return ProjectConfig(
         base_path=base_path,
         trailing_slash=trailing_slash,
@@ -305,6 +313,8 @@ def load_config(root: Path) -> ProjectConfig:
         redirects=redirects,
         openapi=openapi,
         problem_details=problem_details,
+        websocket=websocket,
+        pubsub=pubsub,
         **stages,
     )
 

@@ -32,6 +32,7 @@ from approute.handlers.dispatch import (
 from approute.handlers.module import RouteModule
 from approute.http.request import NextRequest
 from approute.http.response import Response
+from approute.http.websocket import UpgradeResponse
 
 __all__ = ["Rendered", "render_route"]
 
@@ -107,6 +108,8 @@ async def render_route(
     finally:
         state.in_handler = False
         request_state.reset(token)
+    if type(response) is UpgradeResponse:
+        response.request = request  # the peer's request, once the handshake is accepted
     if state.cookie_headers is not None:
         for line in state.cookie_headers.get_set_cookie():
             response.headers.append("set-cookie", line)

@@ -17,7 +17,7 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import Any, Final, Protocol, Self, TypedDict, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, Protocol, Self, TypedDict, TypeVar, overload
 
 import anyio.to_thread
 import orjson
@@ -27,6 +27,9 @@ from approute.http.default_headers import DefaultHeaders, add_defaults
 from approute.http.headers import Headers
 from approute.http.set_cookie import ResponseCookies
 from approute.http.url import NextURL
+
+if TYPE_CHECKING:
+    from approute.http.websocket import Hook, UpgradeResponse, WebSocketHooks
 
 __all__ = [
     "REDIRECT_STATUSES",
@@ -394,3 +397,25 @@ class NextResponse(Response):
         if request is not None and "headers" in request:
             response.forward_headers = Headers(request["headers"])
         return response
+
+    @classmethod
+    def upgrade(
+        cls,
+        hooks: WebSocketHooks | dict[str, Hook] | None = None,
+        /,
+        *,
+        open: Hook | None = None,  # the hook names of Next.js (crossws)
+        message: Hook | None = None,
+        close: Hook | None = None,
+        error: Hook | None = None,
+    ) -> UpgradeResponse:
+        """A route's ``GET``: accept the WebSocket handshake with these hooks
+        (a dict, ``WebSocketHooks`` or keywords; each sync or async):
+        ``open(peer)``, ``message(peer, message)``, ``close(peer, details)``,
+        ``error(peer, error)``. Headers and cookies set on the returned
+        response go on the handshake; a plain HTTP GET gets 426 Upgrade
+        Required (docs/websockets.md)."""
+        from approute.http.websocket import make_upgrade_response  # here: it imports this module
+
+        given = {"open": open, "message": message, "close": close, "error": error}
+        return make_upgrade_response(hooks, given)

@@ -29,6 +29,7 @@ from approute.app import create_app
 from approute.cache.handler import CacheHandler
 from approute.cache.memory import MemoryCacheHandler
 from approute.pipeline import SERVER_ERRORS
+from approute.testing.websocket import WebSocketTestSession, websocket_scope
 
 __all__ = ["AsyncTestClient", "TestClient"]
 
@@ -53,7 +54,8 @@ def _as_app(app: AppOrRoot, cache_handler: CacheHandler | None) -> ASGIApp:
 
 class _RaiseServerErrors:
     """``app`` asked, through the scope, for the exceptions it answers with
-    a 500; the first one is raised once the response is sent."""
+    a 500; the first one is raised once the response is sent (for a
+    WebSocket: once the handshake is answered or the connection ends)."""
 
     __slots__ = ("app",)
 
@@ -61,7 +63,7 @@ class _RaiseServerErrors:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "lifespan":
             await self.app(scope, receive, send)
             return
         errors: list[Exception] = []
@@ -85,7 +87,8 @@ class _LoopTransport(httpx.BaseTransport):
     def __init__(self, app: ASGIApp, raise_server_exceptions: bool) -> None:
         self._app = app
         self._transport = _asgi_transport(app, raise_server_exceptions)
-        self._loop = asyncio.new_event_loop()
+        self.websocket_app = _RaiseServerErrors(app) if raise_server_exceptions else app
+        self.loop = self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="approute-testclient", daemon=True
         )
@@ -146,6 +149,26 @@ class TestClient(httpx.Client):
     ) -> None:
         transport = _LoopTransport(_as_app(app, cache_handler), raise_server_exceptions)
         super().__init__(transport=transport, base_url=base_url, **kwargs)
+        self._loop_transport = transport
+
+    def websocket_connect(
+        self,
+        url: str,
+        *,
+        subprotocols: list[str] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> WebSocketTestSession:
+        """A WebSocket to ``url`` (a path), with the client's headers and
+        cookies on the handshake; use it in a ``with`` block. A refused
+        handshake raises ``WebSocketDenied`` with the response.
+
+        ``Origin`` is absent unless ``headers`` set it (not a browser)."""
+        request = self.build_request("GET", url, headers=headers)
+        if subprotocols:
+            request.headers["sec-websocket-protocol"] = ", ".join(subprotocols)
+        scope = websocket_scope(request, subprotocols or [], {"websocket.http.response": {}})
+        transport = self._loop_transport
+        return WebSocketTestSession(transport.websocket_app, scope, transport.loop)
 
 
 class AsyncTestClient(httpx.AsyncClient):

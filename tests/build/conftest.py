@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from approute.build import build_project
-from tests.cache.conftest import RedisServer, own_redis_server
+from tests.support.redis import RedisServer, own_redis_server
 
 __all__ = ["CALLS", "PROJECT", "RedisServer", "build", "calls", "own_redis_server"]
 

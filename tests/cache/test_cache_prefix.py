@@ -17,7 +17,7 @@ from approute.app import create_app
 from approute.cache.redis import RedisCacheHandler
 from approute.config.load import load_config
 from approute.errors import ProjectError
-from tests.cache.conftest import RedisServer
+from tests.support.redis import RedisServer
 from tests.support.servers import run_server
 
 ROUTE = textwrap.dedent(

@@ -28,7 +28,7 @@ from approute.cache import (
 )
 from approute.cache.entry import MAGIC, decode, encode
 from approute.errors import ProjectError
-from tests.cache.conftest import RedisServer
+from tests.support.redis import RedisServer
 
 pytestmark = pytest.mark.anyio
 

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from approute.app import create_app
-from tests.cache.conftest import RedisServer
 from tests.support.raw import wait_for
+from tests.support.redis import RedisServer
 from tests.support.servers import run_server
 
 ROUTE = textwrap.dedent(

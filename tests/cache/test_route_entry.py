@@ -20,8 +20,8 @@ import pytest
 from approute.app import create_app
 from approute.cache.entry import CacheEntry, decode
 from approute.cache.route_entry import RouteMeta, route_meta
-from tests.cache.conftest import RedisServer
 from tests.cache.test_route_cache_instances import COUNTED
+from tests.support.redis import RedisServer
 from tests.support.servers import run_server
 
 _GOOD_HEADERS = [["content-type", "application/json"]]

@@ -1,0 +1,284 @@
+"""One accepted WebSocket connection: its hooks, called one at a time, and
+its outbox, written by one task in the order the hooks asked.
+
+The receive loop calls ``open``, then ``message`` for each message (the
+next message waits for the hook: a connection's hooks never overlap), then
+``close`` once. A ``Peer``'s ``send``/``close``/``subscribe``/``publish``
+go to the outbox (from the event loop, or from a sync hook's thread), and
+the writer task carries them out in order: a message sent after
+``subscribe`` leaves once the subscription is in place.
+
+Every limit closes with its RFC 6455 code and one log line: a message over
+``max_message_size`` 1009, an outbox over ``max_queued_bytes`` 1008, no
+message either way for ``idle_timeout`` 1001, a hook that raised 1011
+(after the ``error`` hook).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import threading
+import uuid
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
+
+from approute._threads import run_sync
+from approute._types import Receive, Send
+from approute.config.websocket import WebSocketConfig
+from approute.http.websocket import CloseDetails, Frame, Message, Peer, UpgradeResponse
+
+if TYPE_CHECKING:
+    from approute.realtime.topics import Topics
+
+__all__ = ["Session"]
+
+logger = logging.getLogger("approute")
+
+# Outbox operations, in the order they were asked for.
+_SEND: Final = 0
+_CLOSE: Final = 1
+_SUBSCRIBE: Final = 2
+_UNSUBSCRIBE: Final = 3
+_PUBLISH: Final = 4
+
+_Op = tuple[int, Any, Any]
+
+
+class Session:
+    """One connection: the ``PeerLink`` behind its ``Peer``."""
+
+    __slots__ = (
+        "_closing",
+        "_config",
+        "_hooks",
+        "_idle_timer",
+        "_last_activity",
+        "_loop",
+        "_outbox",
+        "_queued",
+        "_receive",
+        "_send",
+        "_thread",
+        "_topics",
+        "_wake",
+        "finished",
+        "peer",
+        "where",
+    )
+
+    def __init__(
+        self,
+        upgrade: UpgradeResponse,
+        receive: Receive,
+        send: Send,
+        *,
+        config: WebSocketConfig,
+        topics: Topics,
+        where: str,
+    ) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.get_ident()
+        self._hooks = upgrade.hooks
+        self._receive = receive
+        self._send = send
+        self._config = config
+        self._topics = topics
+        self.where = where  # the path, for log lines
+        self.peer = Peer(uuid.uuid4().hex, upgrade.request, self)
+        self._outbox: deque[_Op] = deque()
+        self._queued = 0
+        self._wake = asyncio.Event()
+        self._closing: CloseDetails | None = None  # the close frame we sent or queued
+        self._last_activity = self._loop.time()
+        self._idle_timer: asyncio.TimerHandle | None = None
+        self.finished: asyncio.Future[None] = self._loop.create_future()
+
+    # -- PeerLink: called by the Peer, from any thread -----------------------
+
+    def send(self, frame: Frame) -> None:
+        self._post(self.deliver, frame)
+
+    def close(self, code: int, reason: str) -> None:
+        self._post(self.begin_close, code, reason)
+
+    def subscribe(self, topic: str) -> None:
+        self._post(self._push, (_SUBSCRIBE, topic, None))
+
+    def unsubscribe(self, topic: str) -> None:
+        self._post(self._push, (_UNSUBSCRIBE, topic, None))
+
+    def publish(self, topic: str, frame: Frame) -> None:
+        self._post(self._push, (_PUBLISH, topic, frame))
+
+    def _post(self, action: Callable[..., None], *args: Any) -> None:
+        if threading.get_ident() == self._thread:
+            action(*args)
+        else:  # a sync hook in its worker thread
+            self._loop.call_soon_threadsafe(action, *args)
+
+    # -- the outbox (event loop only) ----------------------------------------
+
+    def _push(self, op: _Op) -> None:
+        if self._closing is None:
+            self._outbox.append(op)
+            self._wake.set()
+
+    def deliver(self, frame: Frame) -> None:
+        """Queue ``frame`` for the client (its own ``send``, or a publish)."""
+        if self._closing is not None:
+            return  # closing: nothing more goes out
+        self._queued += len(frame)
+        limit = self._config.max_queued_bytes
+        if self._queued > limit:
+            self.limit_close(
+                1008,
+                "too slow",
+                f"{self._queued} bytes queued for a client reading too slowly "
+                f"(max_queued_bytes {limit})",
+            )
+            return
+        self._outbox.append((_SEND, frame, None))
+        self._wake.set()
+
+    def begin_close(self, code: int, reason: str, *, urgent: bool = False) -> None:
+        """Close once what is queued is sent; ``urgent``: drop it first."""
+        if self._closing is not None:
+            return
+        self._closing = CloseDetails(code, reason)
+        if urgent:
+            self._outbox.clear()
+            self._queued = 0
+        self._outbox.append((_CLOSE, code, reason))
+        self._wake.set()
+
+    def limit_close(self, code: int, reason: str, why: str) -> None:
+        """A limit was reached: log it and close with ``code`` at once."""
+        if self._closing is not None:
+            return
+        logger.warning("%s: WebSocket %s closed with %d: %s", self.where, self.peer.id, code, why)
+        self.begin_close(code, reason, urgent=True)
+
+    async def _write(self) -> None:
+        """Carry out the outbox in order, until the close frame is sent."""
+        send, outbox, topics, peer_id = self._send, self._outbox, self._topics, self.peer.id
+        loop = self._loop
+        while True:
+            if not outbox:
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            kind, first, second = outbox.popleft()
+            if kind == _SEND:
+                self._queued -= len(first)
+                if isinstance(first, str):
+                    await send({"type": "websocket.send", "text": first})
+                else:
+                    await send({"type": "websocket.send", "bytes": first})
+                self._last_activity = loop.time()
+            elif kind == _CLOSE:
+                await send({"type": "websocket.close", "code": first, "reason": second})
+                return
+            elif kind == _SUBSCRIBE:
+                await topics.subscribe(first, self)
+            elif kind == _UNSUBSCRIBE:
+                await topics.unsubscribe(first, self)
+            else:
+                await topics.publish(first, second, peer_id)
+
+    # -- the connection ------------------------------------------------------
+
+    async def run(self) -> None:
+        """Run the connection (accepted already) until the client is gone."""
+        writer = self._loop.create_task(self._write())
+        writer.add_done_callback(self._writer_done)
+        self._arm_idle(self._config.idle_timeout)
+        details: CloseDetails | None = None
+        try:
+            await self._call("open", self.peer)
+            limit = self._config.max_message_size
+            receive = self._receive
+            while True:
+                message = await receive()
+                kind = message["type"]
+                if kind == "websocket.disconnect":
+                    details = CloseDetails(message.get("code", 1005), message.get("reason") or "")
+                    break
+                if kind != "websocket.receive":
+                    continue
+                self._last_activity = self._loop.time()
+                data: Frame | None = message.get("text")
+                if data is None:
+                    data = message.get("bytes") or b""
+                size = (
+                    len(data) if isinstance(data, bytes) or data.isascii() else len(data.encode())
+                )
+                if size > limit:
+                    self.limit_close(
+                        1009,
+                        "message too big",
+                        f"a message of {size} bytes (max_message_size {limit})",
+                    )
+                    continue
+                if self._closing is None:  # after our close frame, messages are dropped
+                    await self._call("message", self.peer, Message(data))
+        finally:
+            if self._idle_timer is not None:
+                self._idle_timer.cancel()
+            writer.cancel()
+            try:
+                await self._topics.leave(self)
+                await self._call("close", self.peer, self._closing or details or CloseDetails(1006))
+            finally:
+                self.finished.set_result(None)
+
+    def _writer_done(self, writer: asyncio.Task[None]) -> None:
+        if not writer.cancelled() and writer.exception() is not None:
+            # The connection went away mid-send (the receive loop sees it
+            # too), or the pub/sub failed: nothing more can go out.
+            error = writer.exception()
+            logger.debug("%s: WebSocket %s writer stopped: %r", self.where, self.peer.id, error)
+            if self._closing is None:
+                self._closing = CloseDetails(1011, "internal error")
+
+    async def _call(self, name: str, *args: Any) -> None:
+        """Run hook ``name`` (sync ones in a worker thread); if it raises:
+        log, call ``error``, close with 1011."""
+        hook = getattr(self._hooks, name)
+        if hook is None:
+            return
+        try:
+            if inspect.iscoroutinefunction(hook):
+                await hook(*args)
+            else:
+                result = await run_sync(hook, *args)
+                if inspect.isawaitable(result):
+                    await result
+        except Exception as error:
+            logger.error(
+                "%s: WebSocket %s hook raised %s: %s",
+                self.where,
+                name,
+                type(error).__name__,
+                error,
+                exc_info=error,
+            )
+            if name != "error":
+                await self._call("error", self.peer, error)
+            self.begin_close(1011, "internal error")  # after what the hooks queued
+
+    def _arm_idle(self, delay: float | None) -> None:
+        if delay is not None:
+            self._idle_timer = self._loop.call_later(delay, self._check_idle)
+
+    def _check_idle(self) -> None:
+        idle = self._config.idle_timeout
+        if idle is None or self._closing is not None:
+            return
+        quiet = self._loop.time() - self._last_activity
+        if quiet >= idle:
+            self.limit_close(1001, "idle timeout", f"no message either way for {idle:g} s")
+        else:
+            self._arm_idle(idle - quiet)
