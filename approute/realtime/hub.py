@@ -60,7 +60,7 @@ class WebSocketHub:
         self._sessions: set[Session] = set()
         self._going_away = going_away
         self._leaving: list[asyncio.Future[None]] | None = None  # set on shutdown
-        self._warned_headers = not on_granian()
+        self._warned_headers = False
         broker: Callable[[Deliver], Broker] = MemoryBroker
         if pubsub is not None:
             from approute.realtime.redis_broker import (
@@ -91,7 +91,7 @@ class WebSocketHub:
         upgrade, accept = handshake.upgrade, handshake.accept
         if upgrade is None or accept is None or handshake.gone:
             return
-        if accept["headers"] and not self._warned_headers:
+        if accept["headers"] and not self._warned_headers and on_granian():
             self._warned_headers = True
             names = sorted({name.decode("latin-1") for name, _ in accept["headers"]})
             logger.warning(
