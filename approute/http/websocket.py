@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from approute.http.request import NextRequest
 
 __all__ = [
+    "HANDSHAKE_KEY",
     "UPGRADE_KEY",
     "CloseDetails",
     "Frame",
@@ -54,6 +55,10 @@ UPGRADE_KEY: Final = "approute.upgrade"
 """The key of the upgrade response on its ``http.response.start`` message:
 the WebSocket handshake (``realtime.handshake``) accepts instead of sending
 the 426 that a plain HTTP client gets."""
+
+HANDSHAKE_KEY: Final = "approute.websocket_handshake"
+"""Present in the ``http`` scope of a WebSocket handshake: the route cache
+and the proxy treat it apart (it is answered, never cached or proxied)."""
 
 # A message to send: text (str) or binary (bytes).
 Frame = str | bytes

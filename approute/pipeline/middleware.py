@@ -34,6 +34,7 @@ from approute.http.request import NextRequest, RequestLimits
 from approute.http.response import REDIRECT_STATUSES, NextResponse, Response
 from approute.http.set_cookie import ResponseCookies
 from approute.http.targets import ExternalURL, InternalPath
+from approute.http.websocket import UpgradeResponse
 from approute.middleware.module import MiddlewareModule
 from approute.middleware.run import merge_cookies, run_middleware, wrong_answer
 from approute.pipeline.answers import report_server_error, send_server_error, with_headers
@@ -151,6 +152,11 @@ def middleware_result(answer: Response | None, request: NextRequest) -> Middlewa
     is_next = isinstance(answer, NextResponse) and answer.is_next
     rewrite_url = answer.rewrite_url if isinstance(answer, NextResponse) else None
     if not is_next and rewrite_url is None:
+        if type(answer) is UpgradeResponse:
+            raise TypeError(
+                "NextResponse.upgrade() was returned by the middleware; only a route "
+                "handler's GET accepts a WebSocket (the middleware may refuse or rewrite it)"
+            )
         location = answer.headers.get("location") if answer.status in REDIRECT_STATUSES else None
         if location:
             return Redirect(_redirect(answer, location, request.next_url.origin))

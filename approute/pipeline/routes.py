@@ -22,6 +22,7 @@ from approute.handlers.render import render_route
 from approute.handlers.route_cache import RouteCache
 from approute.handlers.static_params import static_params
 from approute.http.request import RequestLimits
+from approute.http.websocket import HANDSHAKE_KEY
 from approute.pipeline.answers import report_server_error, send_not_found
 from approute.pipeline.cycle import RequestCycle
 from approute.public import PublicFiles, serve_file
@@ -135,6 +136,8 @@ class RouteStage:
             and cycle.scope["method"] in ("GET", "HEAD")
             # Draft mode bypasses the route cache: the handler runs (Next.js).
             and (data_cache is None or not data_cache.draft.in_headers(cycle.raw_headers))
+            # A WebSocket handshake runs the GET: it may upgrade.
+            and HANDSHAKE_KEY not in cycle.scope
         ):
             # Keyed by the route and its params, never by the incoming path:
             # rewrites (has: host, query…) from many paths share one entry

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from approute._types import Message, Receive, Scope, Send
-from approute.http.websocket import UPGRADE_KEY, UpgradeResponse
+from approute.http.websocket import HANDSHAKE_KEY, UPGRADE_KEY, UpgradeResponse
 
 __all__ = ["Handshake", "accept_message"]
 
@@ -74,6 +74,7 @@ class Handshake:
             "type": "http",
             "method": "GET",
             "scheme": "https" if scope.get("scheme") == "wss" else "http",
+            HANDSHAKE_KEY: True,
         }
         http_scope.pop("subprotocols", None)
         self.http_scope = http_scope
