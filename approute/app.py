@@ -81,20 +81,17 @@ class App:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            await self._http(scope, receive, send)
+            try:
+                await self.pipeline(scope, receive, send)
+            except Exception as error:
+                logger.exception("unexpected error outside a handler")
+                report_server_error(scope, error)
+                await send_server_error(send)
         elif kind == "websocket":
-            # The handshake is a GET through the pipeline (realtime.handshake).
-            await self.websockets.serve(scope, receive, send, self._http)
+            # The handshake is a GET: the hub calls this app with its http scope.
+            await self.websockets.serve(scope, receive, send, self)
         elif kind == "lifespan":
             await _lifespan(receive, send, self)
-
-    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        try:
-            await self.pipeline(scope, receive, send)
-        except Exception as error:
-            logger.exception("unexpected error outside a handler")
-            report_server_error(scope, error)
-            await send_server_error(send)
 
     async def close(self) -> None:
         """Wait for background work and close the caches, the proxy client and
@@ -108,7 +105,7 @@ async def _lifespan(receive: Receive, send: Send, app: App | None) -> None:
         message = await receive()
         if message["type"] == "lifespan.startup":
             if app is not None:
-                listen_for_going_away(app.project.config.shutdown_timeout)
+                listen_for_going_away()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             if app is not None:

@@ -105,8 +105,11 @@ class _GoingAwayGranian(MPServer):  # the Server of a GIL build: worker processe
             worker.interrupt_by_parent = True  # an exit granian expects
             with contextlib.suppress(ProcessLookupError, TypeError):
                 os.kill(worker.inner.pid, GOING_AWAY_SIGNAL)
-        # Each worker stops itself once its WebSockets are closed.
-        deadline = time.monotonic() + (self.workers_kill_timeout or 10)
+        # Each worker stops itself once its WebSockets are closed; the grace
+        # period bounds both steps together.
+        grace = self.workers_kill_timeout or 10
+        deadline = time.monotonic() + grace
         for worker in self.wrks:
             worker.join(max(0.001, deadline - time.monotonic()))  # type: ignore[no-untyped-call]  # granian is untyped here
+        self.workers_kill_timeout = max(1, round(deadline - time.monotonic()))
         super()._stop_workers()  # type: ignore[no-untyped-call]  # granian is untyped here

@@ -82,10 +82,13 @@ def read_websocket_config(value: Any, where: str) -> WebSocketConfig:
     settings: dict[str, Any] = {}
     for key in ("max_message_size", "max_queued_bytes"):
         if key in value:
+            label = f"websocket['{key}']"
             try:
-                settings[key] = parse_size(value[key])
+                settings[key] = parse_size(value[key], where=label)
             except ValueError as error:
-                raise ProjectError(f"{where}: websocket['{key}']: {error}") from None
+                raise ProjectError(f"{where}: {error}") from None
+            if not settings[key]:
+                raise ProjectError(f"{where}: {label} must be more than 0 bytes")
     if "idle_timeout" in value:
         idle = value["idle_timeout"]
         if idle is not None and (

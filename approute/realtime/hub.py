@@ -104,6 +104,10 @@ class WebSocketHub:
             await send(accept)
         except Exception:  # the client left during the handshake
             return
+        if self._leaving is not None:  # shutdown began during this handshake
+            code, reason = self._going_away
+            await send({"type": "websocket.close", "code": code, "reason": reason})
+            return
         limit = self._config.max_connections
         if len(self._sessions) >= limit:
             logger.warning(

@@ -86,11 +86,12 @@ class RedisBroker:
         confirmed = self._confirmations[channel] = asyncio.get_running_loop().create_future()
         try:
             pubsub = self._pubsub
-            if pubsub is None:
-                pubsub = self._pubsub = self._subscriber.pubsub()
-            await pubsub.subscribe(channel)
             if self._listener is None:
+                # It connects and subscribes to every topic, this one too.
                 self._listener = asyncio.get_running_loop().create_task(self._listen())
+            elif pubsub is not None:
+                await pubsub.subscribe(channel)
+            # (pubsub None: the listener is reconnecting, with every topic.)
             # Subscribed once Redis says so: a publish after this is heard.
             await asyncio.wait_for(asyncio.shield(confirmed), _CONFIRM_TIMEOUT)
         except self._subscribe_errors as error:
@@ -115,6 +116,9 @@ class RedisBroker:
             logger.warning("pubsub: a message to %r was lost: Redis unavailable (%r)", topic, error)
 
     async def _listen(self) -> None:
+        """Hold the subscriber connection: (re)connect with every topic,
+        deliver each message; retry every second while Redis is away."""
+        down = False
         while True:
             pubsub = self._pubsub
             try:
@@ -124,18 +128,25 @@ class RedisBroker:
                         return
                     pubsub = self._pubsub = self._subscriber.pubsub()
                     await pubsub.subscribe(*map(self._channel, self._topics))
-                    logger.warning("pubsub: Redis reachable again; topics resumed")
+                    if down:
+                        logger.warning("pubsub: Redis reachable again; topics resumed")
+                        down = False
                 while True:
                     message = await pubsub.get_message(timeout=None)
                     if message is not None:
                         self._receive(message)
             except self._errors as error:
-                logger.warning(
-                    "pubsub: Redis unavailable (%r); reconnecting in %g s", error, _RETRY_AFTER
-                )
+                if not down:
+                    logger.warning(
+                        "pubsub: Redis unavailable (%r); reconnecting every %g s",
+                        error,
+                        _RETRY_AFTER,
+                    )
+                    down = True
                 self._pubsub = None
-                with contextlib.suppress(*self._errors):
-                    await pubsub.aclose()  # type: ignore[union-attr]  # set above unless it failed
+                if pubsub is not None:
+                    with contextlib.suppress(*self._errors):
+                        await pubsub.aclose()
                 await asyncio.sleep(_RETRY_AFTER)
 
     def _receive(self, message: dict[str, Any]) -> None:

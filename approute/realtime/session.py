@@ -43,6 +43,18 @@ _CLOSE: Final = 1
 _SUBSCRIBE: Final = 2
 _UNSUBSCRIBE: Final = 3
 _PUBLISH: Final = 4
+_DRAINED: Final = 5
+
+# Seconds the close hook's publishes may take once the client is gone.
+_DRAIN_TIMEOUT: Final = 5.0
+
+
+def _size(frame: Frame) -> int:
+    """Bytes on the wire: UTF-8 for text."""
+    if isinstance(frame, bytes) or frame.isascii():
+        return len(frame)
+    return len(frame.encode())
+
 
 _Op = tuple[int, Any, Any]
 
@@ -51,6 +63,7 @@ class Session:
     """One connection: the ``PeerLink`` behind its ``Peer``."""
 
     __slots__ = (
+        "_close_sent",
         "_closing",
         "_config",
         "_hooks",
@@ -92,6 +105,7 @@ class Session:
         self._queued = 0
         self._wake = asyncio.Event()
         self._closing: CloseDetails | None = None  # the close frame we sent or queued
+        self._close_sent = False  # or the connection failed: nothing more goes to it
         self._last_activity = self._loop.time()
         self._idle_timer: asyncio.TimerHandle | None = None
         self.finished: asyncio.Future[None] = self._loop.create_future()
@@ -122,15 +136,16 @@ class Session:
     # -- the outbox (event loop only) ----------------------------------------
 
     def _push(self, op: _Op) -> None:
-        if self._closing is None:
-            self._outbox.append(op)
-            self._wake.set()
+        # Even while closing: a close hook may still publish or unsubscribe.
+        self._outbox.append(op)
+        self._wake.set()
 
     def deliver(self, frame: Frame) -> None:
         """Queue ``frame`` for the client (its own ``send``, or a publish)."""
         if self._closing is not None:
-            return  # closing: nothing more goes out
-        self._queued += len(frame)
+            return  # closing: nothing more goes to the client
+        size = _size(frame)
+        self._queued += size
         limit = self._config.max_queued_bytes
         if self._queued > limit:
             self.limit_close(
@@ -140,7 +155,7 @@ class Session:
                 f"(max_queued_bytes {limit})",
             )
             return
-        self._outbox.append((_SEND, frame, None))
+        self._outbox.append((_SEND, frame, size))
         self._wake.set()
 
     def begin_close(self, code: int, reason: str, *, urgent: bool = False) -> None:
@@ -148,8 +163,10 @@ class Session:
         if self._closing is not None:
             return
         self._closing = CloseDetails(code, reason)
-        if urgent:
+        if urgent:  # the messages go; what else was asked for still happens
+            kept = [op for op in self._outbox if op[0] != _SEND]
             self._outbox.clear()
+            self._outbox.extend(kept)
             self._queued = 0
         self._outbox.append((_CLOSE, code, reason))
         self._wake.set()
@@ -162,9 +179,8 @@ class Session:
         self.begin_close(code, reason, urgent=True)
 
     async def _write(self) -> None:
-        """Carry out the outbox in order, until the close frame is sent."""
-        send, outbox, topics, peer_id = self._send, self._outbox, self._topics, self.peer.id
-        loop = self._loop
+        """Carry out the outbox in order (cancelled when the connection ends)."""
+        outbox, topics, peer_id = self._outbox, self._topics, self.peer.id
         while True:
             if not outbox:
                 self._wake.clear()
@@ -172,28 +188,40 @@ class Session:
                 continue
             kind, first, second = outbox.popleft()
             if kind == _SEND:
-                self._queued -= len(first)
-                if isinstance(first, str):
-                    await send({"type": "websocket.send", "text": first})
-                else:
-                    await send({"type": "websocket.send", "bytes": first})
-                self._last_activity = loop.time()
+                self._queued -= second
+                if not self._close_sent:
+                    key = "text" if isinstance(first, str) else "bytes"
+                    await self._to_client({"type": "websocket.send", key: first})
+                    self._last_activity = self._loop.time()
             elif kind == _CLOSE:
-                await send({"type": "websocket.close", "code": first, "reason": second})
-                return
+                if not self._close_sent:
+                    await self._to_client(
+                        {"type": "websocket.close", "code": first, "reason": second}
+                    )
+                    self._close_sent = True
             elif kind == _SUBSCRIBE:
                 await topics.subscribe(first, self)
             elif kind == _UNSUBSCRIBE:
                 await topics.unsubscribe(first, self)
-            else:
+            elif kind == _PUBLISH:
                 await topics.publish(first, second, peer_id)
+            else:  # _DRAINED: everything asked before it is done
+                first.set_result(None)
+
+    async def _to_client(self, message: dict[str, Any]) -> None:
+        try:
+            await self._send(message)
+        except Exception as error:  # the connection is gone (the receive loop sees it too)
+            logger.debug("%s: WebSocket %s: send failed: %r", self.where, self.peer.id, error)
+            self._close_sent = True
+            if self._closing is None:
+                self._closing = CloseDetails(1006)
 
     # -- the connection ------------------------------------------------------
 
     async def run(self) -> None:
         """Run the connection (accepted already) until the client is gone."""
         writer = self._loop.create_task(self._write())
-        writer.add_done_callback(self._writer_done)
         self._arm_idle(self._config.idle_timeout)
         details: CloseDetails | None = None
         try:
@@ -227,21 +255,24 @@ class Session:
         finally:
             if self._idle_timer is not None:
                 self._idle_timer.cancel()
-            writer.cancel()
             try:
-                await self._topics.leave(self)
-                await self._call("close", self.peer, self._closing or details or CloseDetails(1006))
+                await self._end(writer, self._closing or details or CloseDetails(1006))
             finally:
+                writer.cancel()
                 self.finished.set_result(None)
 
-    def _writer_done(self, writer: asyncio.Task[None]) -> None:
-        if not writer.cancelled() and writer.exception() is not None:
-            # The connection went away mid-send (the receive loop sees it
-            # too), or the pub/sub failed: nothing more can go out.
-            error = writer.exception()
-            logger.debug("%s: WebSocket %s writer stopped: %r", self.where, self.peer.id, error)
-            if self._closing is None:
-                self._closing = CloseDetails(1011, "internal error")
+    async def _end(self, writer: asyncio.Task[None], details: CloseDetails) -> None:
+        """The client is gone: the ``close`` hook, then what it and earlier
+        hooks left in the outbox (publishes, unsubscribes; no more sends),
+        then out of every topic."""
+        self._close_sent = True
+        if self._closing is None:
+            self._closing = details
+        await self._call("close", self.peer, details)
+        drained: asyncio.Future[None] = self._loop.create_future()
+        self._push((_DRAINED, drained, None))
+        await asyncio.wait((drained, writer), timeout=_DRAIN_TIMEOUT)
+        await self._topics.leave(self)
 
     async def _call(self, name: str, *args: Any) -> None:
         """Run hook ``name`` (sync ones in a worker thread); if it raises:

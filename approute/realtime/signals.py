@@ -4,8 +4,9 @@ worker stops.
 granian drops open WebSockets without a close frame when its worker stops,
 and gives the app no word before. So ``approute start``'s main process
 (``cli/granian_server.py``) first sends each worker ``SIGUSR1``: the worker
-closes its WebSockets (``hub.going_away``), waits for them at most the
-grace period, then sends itself ``SIGTERM``, granian's own shutdown.
+closes its WebSockets (``hub.going_away``), waits for them, then sends
+itself ``SIGTERM``, granian's own shutdown. The main process bounds the
+whole by the shutdown grace period (``--shutdown-timeout``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ __all__ = ["GOING_AWAY_SIGNAL", "listen_for_going_away"]
 GOING_AWAY_SIGNAL: Final = signal.SIGUSR1
 
 
-def listen_for_going_away(grace: float) -> None:
+def listen_for_going_away() -> None:
     """In a worker of ``approute start`` on granian (the app's startup):
     on ``GOING_AWAY_SIGNAL``, close the WebSockets, then stop."""
     if not on_granian():
@@ -34,7 +35,7 @@ def listen_for_going_away(grace: float) -> None:
     loop = asyncio.get_running_loop()
 
     def on_signal() -> None:
-        task = loop.create_task(_close_then_stop(grace))
+        task = loop.create_task(_close_then_stop())
         _running.add(task)  # held until done: the loop keeps only weak references
         task.add_done_callback(_running.discard)
 
@@ -44,8 +45,8 @@ def listen_for_going_away(grace: float) -> None:
 _running: set[asyncio.Task[None]] = set()
 
 
-async def _close_then_stop(grace: float) -> None:
+async def _close_then_stop() -> None:
     finished = going_away()
     if finished:
-        await asyncio.wait(finished, timeout=grace)
+        await asyncio.wait(finished)
     os.kill(os.getpid(), signal.SIGTERM)

@@ -62,16 +62,20 @@ class MemoryBroker:
 class Topics:
     """The topics of this process's connections."""
 
-    __slots__ = ("_ready", "_subscribers", "broker")
+    __slots__ = ("_joined", "_ready", "_subscribers", "broker")
 
     def __init__(self, broker: Callable[[Deliver], Broker] = MemoryBroker) -> None:
         self._subscribers: dict[str, set[Session]] = {}
+        # Each session's topics as done here (the Peer's own set runs ahead:
+        # it changes when asked, this when the outbox carries it out).
+        self._joined: dict[Session, set[str]] = {}
         # A topic's first subscription, while the broker sets it up: later
         # subscribers of the topic wait for it too.
         self._ready: dict[str, asyncio.Future[None]] = {}
         self.broker = broker(self.deliver)
 
     async def subscribe(self, topic: str, session: Session) -> None:
+        self._joined.setdefault(session, set()).add(topic)
         subscribers = self._subscribers.get(topic)
         if subscribers is not None:
             subscribers.add(session)
@@ -88,6 +92,9 @@ class Topics:
             ready.set_result(None)
 
     async def unsubscribe(self, topic: str, session: Session) -> None:
+        joined = self._joined.get(session)
+        if joined is not None:
+            joined.discard(topic)
         subscribers = self._subscribers.get(topic)
         if subscribers is None or session not in subscribers:
             return
@@ -98,7 +105,7 @@ class Topics:
 
     async def leave(self, session: Session) -> None:
         """``session`` is gone: out of every topic it was in."""
-        for topic in session.peer.topics:
+        for topic in self._joined.pop(session, ()):
             await self.unsubscribe(topic, session)
 
     async def publish(self, topic: str, frame: Frame, sender: str) -> None:

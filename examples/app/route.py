@@ -25,6 +25,8 @@ ROUTES = [
     ("/api/experiment-b", "the rewrite's other side"),
     ("/api/todos", "a validated API (pydantic), try it at /docs"),
     ("/api/todos/1", "one todo (404 until one is created; PATCH, DELETE)"),
+    ("/api/chat/lobby", "a WebSocket chat room (a plain GET is 426 Upgrade Required)"),
+    ("/chat.html", "the chat room's page (public/chat.html): open it in two tabs"),
     ("/about", "a page.py"),
     ("/admin", "a middleware guard (401 without the header)"),
     ("/greeting", "a middleware locale redirect to /en/greeting"),

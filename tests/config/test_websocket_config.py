@@ -60,7 +60,11 @@ def test_pubsub_follows_a_redis_cache_handler_unless_set(
     [
         ("websocket = []\n", "websocket must be a dict"),
         ("websocket = {'maxPayload': 1}\n", "websocket has unknown key 'maxPayload'"),
-        ("websocket = {'max_message_size': 'huge'}\n", "websocket['max_message_size']"),
+        (
+            "websocket = {'max_message_size': 'huge'}\n",
+            "websocket['max_message_size']: cannot read 'huge'",
+        ),
+        ("websocket = {'max_queued_bytes': 0}\n", "must be more than 0 bytes"),
         ("websocket = {'idle_timeout': 0}\n", "idle_timeout'] must be a number of seconds > 0"),
         ("websocket = {'max_connections': 0}\n", "max_connections'] must be a whole number"),
         ("websocket = {'allowed_origins': 'https://a.example'}\n", "must be a list"),

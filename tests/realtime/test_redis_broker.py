@@ -92,3 +92,20 @@ def test_redis_down_loses_messages_not_connections_and_topics_resume(
         assert wait_for(lambda: "topics resumed" in caplog.text, timeout=15)
         speaker.send_text("after the restart")
         assert listener.receive_json() == {"from": speaker_id, "text": "after the restart"}
+
+
+def test_a_first_subscribe_while_redis_is_down_is_retried(
+    tmp_path: Path, own_redis_server: RedisServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="approute")
+    root = _project(tmp_path, own_redis_server.url)
+    own_redis_server.stop()
+    with _client(root) as one, one.websocket_connect("/rooms/r") as listener:
+        listener.receive_json()  # joined, though Redis did not answer
+        assert "could not subscribe" in caplog.text
+        own_redis_server.start()
+        assert wait_for(lambda: "topics resumed" in caplog.text, timeout=15)
+        with _client(root) as two, two.websocket_connect("/rooms/r") as speaker:
+            speaker_id = speaker.receive_json()["id"]
+            speaker.send_text("heard after all")
+            assert listener.receive_json() == {"from": speaker_id, "text": "heard after all"}

@@ -12,7 +12,12 @@ import pytest
 
 from approute.app import create_app
 from approute.cache.memory import MemoryCacheHandler
-from approute.testing import TestClient, WebSocketDisconnect, WebSocketTestSession
+from approute.testing import (
+    TestClient,
+    WebSocketDenied,
+    WebSocketDisconnect,
+    WebSocketTestSession,
+)
 from tests.conftest import ProjectFactory
 
 PROJECT = Path(__file__).resolve().parents[1] / "fixtures" / "websockets"
@@ -176,7 +181,74 @@ def test_publish_reaches_the_other_subscribers_not_the_sender(client: TestClient
         other_room.send_text("elsewhere")
         one.send_text("again")  # nothing from room b came before it
         assert two.receive_json() == {"from": first, "text": "again"}
-    # one left first: its close hook published to the room two was still in.
+        one.close()
+        # one's close hook published to the room after the client was gone.
+        assert two.receive_json() == {"left": first, "code": 1000}
+
+
+def test_a_peer_gone_before_its_unsubscribe_ran_leaves_the_topic(
+    make_project: ProjectFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    root = make_project(
+        {
+            "app/t/route.py": """
+from approute import NextResponse
+
+
+def GET(request):
+    async def open(peer):
+        peer.subscribe("t")
+        peer.send("in")
+
+    async def message(peer, message):
+        if message.text() == "out":
+            peer.unsubscribe("t")
+        else:
+            peer.publish("t", message.text())
+
+    return NextResponse.upgrade(open=open, message=message)
+"""
+        }
+    )
+    with TestClient(root) as client:
+        with client.websocket_connect("/t") as leaving:
+            assert leaving.receive_text() == "in"
+            leaving.send_text("out")
+            leaving.close()  # before or after the unsubscribe ran: either way out
+        with client.websocket_connect("/t") as speaker, client.websocket_connect("/t") as other:
+            speaker.receive_text()
+            other.receive_text()
+            for index in range(300):  # 300 x 4 KiB: a dead subscriber would queue them all
+                speaker.send_text(f"{index:04}" + "x" * 4096)
+            for index in range(300):
+                assert other.receive_text().startswith(f"{index:04}")
+    assert not [r for r in caplog.records if "closed with 1008" in r.getMessage()]
+
+
+def test_a_handshake_accepted_during_shutdown_is_closed_at_once(
+    make_project: ProjectFactory,
+) -> None:
+    # The server's shutdown begins while this GET runs (here: the GET starts it).
+    root = make_project(
+        {
+            "app/late/route.py": """
+from approute import NextResponse
+from approute.realtime import going_away
+
+
+def GET(request):
+    going_away()
+    return NextResponse.upgrade(open=lambda peer: peer.send("too late"))
+"""
+        }
+    )
+    app = create_app(root, cache_handler=MemoryCacheHandler())
+    with TestClient(app) as client:
+        with client.websocket_connect("/late") as ws:
+            assert _close_code(ws) == (1001, "server shutting down")
+        with pytest.raises(WebSocketDenied) as denied, client.websocket_connect("/late"):
+            pass
+        assert denied.value.response.status_code == 503
 
 
 def test_going_away_closes_every_connection_with_1001_or_1012_under_dev() -> None:
