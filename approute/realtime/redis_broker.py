@@ -136,6 +136,10 @@ class RedisBroker:
                     if message is not None:
                         self._receive(message)
             except self._errors as error:
+                # Waiting subscribers go on: the topics are subscribed on reconnect.
+                for confirmed in self._confirmations.values():
+                    if not confirmed.done():
+                        confirmed.set_result(None)
                 if not down:
                     logger.warning(
                         "pubsub: Redis unavailable (%r); reconnecting every %g s",

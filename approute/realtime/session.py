@@ -271,7 +271,10 @@ class Session:
         await self._call("close", self.peer, details)
         drained: asyncio.Future[None] = self._loop.create_future()
         self._push((_DRAINED, drained, None))
-        await asyncio.wait((drained, writer), timeout=_DRAIN_TIMEOUT)
+        # The writer only ends by failing: then nothing more is carried out.
+        await asyncio.wait(
+            (drained, writer), timeout=_DRAIN_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+        )
         await self._topics.leave(self)
 
     async def _call(self, name: str, *args: Any) -> None:
