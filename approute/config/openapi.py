@@ -3,12 +3,12 @@ its docs page are served (docs/openapi.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from approute.config.paths import plain_segments
+from approute.config.settings_dict import checked_dict
 from approute.errors import ProjectError
 
 __all__ = ["OpenAPIConfig", "read_openapi_config"]
@@ -32,17 +32,8 @@ def read_openapi_config(value: Any, root: Path, where: str) -> OpenAPIConfig | N
     every key optional; absent: nothing is served."""
     if value is None:
         return None
-    if not isinstance(value, Mapping):
-        raise ProjectError(
-            f"{where}: openapi must be a dict like {{'path': '/openapi.json', 'docs': '/docs'}}; "
-            f"got {type(value).__name__}"
-        )
-    unknown = sorted(map(repr, set(value) - set(_KEYS)))
-    if unknown:
-        raise ProjectError(
-            f"{where}: openapi has unknown key {', '.join(unknown)}; "
-            f"known keys are {', '.join(_KEYS)}"
-        )
+    example = "{'path': '/openapi.json', 'docs': '/docs'}"
+    value = checked_dict(value, "openapi", _KEYS, example, where)
     found = OpenAPIConfig(title=root.name)
     settings: dict[str, Any] = {}
     for key in _KEYS:

@@ -3,11 +3,12 @@ WebSocket connections and where topics are shared (docs/websockets.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+from approute.config.settings_dict import checked_dict
 from approute.errors import ProjectError
 from approute.http.body_limits import parse_size
 
@@ -68,17 +69,7 @@ def read_websocket_config(value: Any, where: str) -> WebSocketConfig:
     defaults = WebSocketConfig()
     if value is None:
         return defaults
-    if not isinstance(value, Mapping):
-        raise ProjectError(
-            f"{where}: websocket must be a dict like {{'max_message_size': '1mb'}}; "
-            f"got {type(value).__name__}"
-        )
-    unknown = sorted(map(repr, set(value) - set(_KEYS)))
-    if unknown:
-        raise ProjectError(
-            f"{where}: websocket has unknown key {', '.join(unknown)}; "
-            f"known keys are {', '.join(_KEYS)}"
-        )
+    value = checked_dict(value, "websocket", _KEYS, "{'max_message_size': '1mb'}", where)
     settings: dict[str, Any] = {}
     for key in ("max_message_size", "max_queued_bytes"):
         if key in value:

@@ -240,9 +240,7 @@ class Session:
                 data: Frame | None = message.get("text")
                 if data is None:
                     data = message.get("bytes") or b""
-                size = (
-                    len(data) if isinstance(data, bytes) or data.isascii() else len(data.encode())
-                )
+                size = _size(data)
                 if size > limit:
                     self.limit_close(
                         1009,

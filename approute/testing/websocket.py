@@ -142,6 +142,10 @@ class WebSocketTestSession:
             raise message["error"]
         else:  # websocket.close before accept, or nothing: a server answers 403
             status, headers, body = 403, [], b""
+        if kind != _DONE:  # what the GET raised, when the client asked for it
+            ended = self._get()
+            if ended["type"] == _DONE and ended["error"] is not None:
+                raise ended["error"]
         raise WebSocketDenied(httpx.Response(status, headers=headers, content=body))
 
     def __exit__(

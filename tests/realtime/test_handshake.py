@@ -11,6 +11,7 @@ import pytest
 
 from approute import NextResponse, WebSocketHooks
 from approute.testing import TestClient, WebSocketDenied
+from tests.conftest import ProjectFactory
 
 PROJECT = Path(__file__).resolve().parents[1] / "fixtures" / "websockets"
 
@@ -123,8 +124,8 @@ def test_the_origin_is_checked_before_anything_else(
         assert response.status_code == 403
 
 
-def test_a_subprotocol_is_chosen_by_the_response_header(make_project: object) -> None:
-    root = make_project(  # type: ignore[operator]
+def test_a_subprotocol_is_chosen_by_the_response_header(make_project: ProjectFactory) -> None:
+    root = make_project(
         {
             "app/chat/route.py": """
 from approute import NextResponse
@@ -158,3 +159,19 @@ def test_upgrade_takes_a_dict_hooks_or_keywords_and_refuses_unknown_hooks() -> N
         NextResponse.upgrade({"onMessage": hook})
     with pytest.raises(TypeError, match="message must be a function"):
         NextResponse.upgrade({"message": "not a function"})  # type: ignore[dict-item]
+
+
+def test_a_get_that_raises_is_raised_in_the_test_or_refuses_with_500(
+    make_project: ProjectFactory,
+) -> None:
+    root = make_project(
+        {"app/bad/route.py": "def GET(request):\n    raise LookupError('no room')\n"}
+    )
+    with (
+        TestClient(root) as client,
+        pytest.raises(LookupError, match="no room"),
+        client.websocket_connect("/bad"),
+    ):
+        pass
+    with TestClient(root, raise_server_exceptions=False) as client:
+        assert _denied(client, "/bad").response.status_code == 500
