@@ -29,7 +29,15 @@ from approute.http.set_cookie import ResponseCookies
 from approute.http.url import NextURL
 
 if TYPE_CHECKING:
-    from approute.http.websocket import Hook, UpgradeResponse, WebSocketHooks
+    from approute.http.websocket import (
+        CloseHook,
+        ErrorHook,
+        HooksDict,
+        MessageHook,
+        OpenHook,
+        UpgradeResponse,
+        WebSocketHooks,
+    )
 
 __all__ = [
     "REDIRECT_STATUSES",
@@ -401,13 +409,13 @@ class NextResponse(Response):
     @classmethod
     def upgrade(
         cls,
-        hooks: WebSocketHooks | dict[str, Hook] | None = None,
+        hooks: WebSocketHooks | HooksDict | None = None,
         /,
         *,
-        open: Hook | None = None,  # the hook names of Next.js (crossws)
-        message: Hook | None = None,
-        close: Hook | None = None,
-        error: Hook | None = None,
+        open: OpenHook | None = None,  # the hook names of Next.js (crossws)
+        message: MessageHook | None = None,
+        close: CloseHook | None = None,
+        error: ErrorHook | None = None,
     ) -> UpgradeResponse:
         """A route's ``GET``: accept the WebSocket handshake with these hooks
         (a dict, ``WebSocketHooks`` or keywords; each sync or async):

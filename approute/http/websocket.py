@@ -25,7 +25,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypedDict
 
 import orjson
 
@@ -41,8 +41,13 @@ __all__ = [
     "HANDSHAKE_KEY",
     "UPGRADE_KEY",
     "CloseDetails",
+    "CloseHook",
+    "ErrorHook",
     "Frame",
+    "HooksDict",
     "Message",
+    "MessageHook",
+    "OpenHook",
     "Peer",
     "PeerLink",
     "UpgradeResponse",
@@ -194,7 +199,21 @@ class CloseDetails:
     reason: str = ""
 
 
-Hook = Callable[..., Awaitable[Any] | Any]
+# Each hook is a def or an async def; what it returns is not used.
+OpenHook = Callable[[Peer], object]
+MessageHook = Callable[[Peer, Message], object]
+CloseHook = Callable[[Peer, CloseDetails], object]
+ErrorHook = Callable[[Peer, Exception], object]
+Hook = OpenHook | MessageHook | CloseHook | ErrorHook
+
+
+class HooksDict(TypedDict, total=False):
+    """``NextResponse.upgrade({...})``: the hooks as a dict."""
+
+    open: OpenHook
+    message: MessageHook
+    close: CloseHook
+    error: ErrorHook
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,10 +224,10 @@ class WebSocketHooks:
     ``error(peer, error)``.
     """
 
-    open: Hook | None = None
-    message: Hook | None = None
-    close: Hook | None = None
-    error: Hook | None = None
+    open: OpenHook | None = None
+    message: MessageHook | None = None
+    close: CloseHook | None = None
+    error: ErrorHook | None = None
 
 
 _HOOK_NAMES: Final = ("open", "message", "close", "error")
@@ -216,7 +235,7 @@ _UPGRADE_REQUIRED: Final = b"Upgrade Required"
 
 
 def make_upgrade_response(
-    hooks: WebSocketHooks | dict[str, Hook] | None,
+    hooks: WebSocketHooks | HooksDict | None,
     given: dict[str, Hook | None],
 ) -> UpgradeResponse:
     """``NextResponse.upgrade``'s work: the hooks checked once, here."""
