@@ -1,5 +1,6 @@
 """``AccessLog``: one line per HTTP response in the Common Log Format, on the
-``approute.access`` logger (``approute start --access-log``).
+``approute.access`` logger (``approute start --access-log``); for a
+WebSocket, one line when its handshake is answered (101, or the refusal).
 
 The app writes it, not the server, so granian and uvicorn log the same line,
 with the size of the body actually sent (neither server's own access log
@@ -47,7 +48,7 @@ def common_log_line(scope: Scope, status: int, size: int, now: float) -> str:
     query: bytes = scope.get("query_string", b"")
     if query:
         target += b"?" + query
-    method = _escaped(scope["method"].encode())
+    method = _escaped(scope.get("method", "GET").encode())  # a WebSocket has none: GET
     request = f"{method} {_escaped(target)} HTTP/{scope.get('http_version', '1.1')}"
     return f'{host} - - [{_timestamp(now)}] "{request}" {status} {size or "-"}'
 
@@ -62,7 +63,11 @@ class AccessLog:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        kind = scope["type"]
+        if kind == "websocket":
+            await self.app(scope, receive, _handshake_logged(scope, send))
+            return
+        if kind != "http":
             await self.app(scope, receive, send)
             return
         status = 0
@@ -80,3 +85,27 @@ class AccessLog:
             await self.app(scope, receive, counted)
         finally:
             logger.info("%s", common_log_line(scope, status, size, time.time()))
+
+
+def _handshake_logged(scope: Scope, send: Send) -> Send:
+    """``send`` logging the handshake's answer once: 101 when accepted, the
+    refusal's status and body bytes (403 for a bare close)."""
+    status = size = 0
+    logged = False
+
+    async def logging_send(message: Message) -> None:
+        nonlocal status, size, logged
+        if not logged:
+            kind = message["type"]
+            if kind == "websocket.http.response.start":
+                status = message["status"]
+            elif kind == "websocket.http.response.body":
+                size += len(message.get("body", b""))
+                logged = not message.get("more_body", False)
+            elif kind in ("websocket.accept", "websocket.close"):
+                status, logged = (101 if kind == "websocket.accept" else 403), True
+            if logged:
+                logger.info("%s", common_log_line(scope, status, size, time.time()))
+        await send(message)
+
+    return logging_send

@@ -83,3 +83,40 @@ def test_the_wrapper_logs_status_and_body_bytes_sent(caplog: pytest.LogCaptureFi
         asyncio.run(AccessLog(app)(_scope(b"/x"), receive, send))
     assert [m["type"] for m in sent] == ["http.response.start"] + ["http.response.body"] * 2
     assert caplog.records[-1].getMessage().endswith('"GET /x HTTP/1.1" 201 5')
+
+
+@pytest.mark.parametrize(
+    ("messages", "logged"),
+    [
+        ([{"type": "websocket.accept"}, {"type": "websocket.send", "text": "x"}], "101 -"),
+        (
+            [
+                {"type": "websocket.http.response.start", "status": 401, "headers": []},
+                {"type": "websocket.http.response.body", "body": b"no", "more_body": True},
+                {"type": "websocket.http.response.body", "body": b"pe"},
+            ],
+            "401 4",
+        ),
+        ([{"type": "websocket.close", "code": 1008}], "403 -"),
+    ],
+)
+def test_a_websocket_handshake_is_logged_once_when_answered(
+    caplog: pytest.LogCaptureFixture, messages: list[Message], logged: str
+) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        for message in messages:
+            await send(message)
+
+    async def send(message: Message) -> None:
+        return None
+
+    async def receive() -> Message:
+        return {"type": "websocket.connect"}
+
+    scope = {**_scope(b"/api/chat/lobby"), "type": "websocket"}
+    del scope["method"]
+    caplog.set_level(logging.INFO, logger="approute.access")
+    asyncio.run(AccessLog(app)(scope, receive, send))
+    lines = [r.getMessage() for r in caplog.records if r.name == "approute.access"]
+    assert len(lines) == 1
+    assert lines[0].endswith(f'"GET /api/chat/lobby HTTP/1.1" {logged}')
