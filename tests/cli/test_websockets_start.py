@@ -63,10 +63,13 @@ def _answers(url: str) -> bool:
 
 @contextmanager
 def started(root: Path, server: str, *extra: str) -> Iterator[Started]:
-    """``approute start`` on a free port, its output in a file."""
+    """``approute start`` (``server`` ``dev``: ``approute dev``) on a free
+    port, its output in a file."""
     port = free_port()
     log = root.parent / f"{root.name}-{server}-{port}.log"
     command = [*APPROUTE, "start", str(root), "--server", server, "--hostname", "127.0.0.1"]
+    if server == "dev":
+        command = [*APPROUTE, "dev", str(root), "--hostname", "127.0.0.1"]
     with log.open("wb") as sink:
         process = subprocess.Popen(
             [*command, "--port", str(port), *extra],
@@ -279,18 +282,8 @@ def test_dev_reload_closes_websockets_with_1012_and_serves_the_new_code(tmp_path
     root = tmp_path / "project"
     shutil.copytree(FIXTURE, root, ignore=shutil.ignore_patterns(".approute", "__pycache__"))
     route = root / "app" / "echo" / "route.py"
-    port = free_port()
-    log = tmp_path / "dev.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [*APPROUTE, "dev", str(root), "--hostname", "127.0.0.1", "--port", str(port)],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    url = f"ws://127.0.0.1:{port}/echo"
-    try:
-        assert wait_for(lambda: _answers(f"http://127.0.0.1:{port}/"), timeout=30)
+    with started(root, "dev") as running:
+        url = running.ws + "/echo"
         with connect(url, open_timeout=TIMEOUT) as ws:
             ws.send("old")
             assert ws.recv(timeout=TIMEOUT) == "old"
@@ -308,11 +301,4 @@ def test_dev_reload_closes_websockets_with_1012_and_serves_the_new_code(tmp_path
             except (OSError, InvalidStatus):
                 return False
 
-        assert wait_for(serves_new_code, timeout=30), log.read_text()
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        assert wait_for(serves_new_code, timeout=30), running.output()
