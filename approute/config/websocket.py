@@ -12,7 +12,13 @@ from approute.config.settings_dict import checked_dict
 from approute.errors import ProjectError
 from approute.http.body_limits import parse_size
 
-__all__ = ["WebSocketConfig", "normalize_origin", "read_pubsub", "read_websocket_config"]
+__all__ = [
+    "WebSocketConfig",
+    "normalize_origin",
+    "origin_is_host",
+    "read_pubsub",
+    "read_websocket_config",
+]
 
 _KEYS: Final = (
     "allowed_origins",
@@ -62,6 +68,16 @@ def normalize_origin(origin: str) -> str | None:
     if ":" in host:
         host = f"[{host}]"
     return f"{scheme}://{host}:{port if port is not None else _DEFAULT_PORTS[scheme]}"
+
+
+def origin_is_host(origin: str, host: str) -> bool:
+    """Whether ``origin`` (from ``normalize_origin``) names the request's
+    ``Host``; a ``Host`` without a port has the origin scheme's default one."""
+    scheme, _, origin_host = origin.partition("://")
+    own = host.strip().lower()
+    if ":" not in own.rpartition("]")[2]:  # no port (after an IPv6 address's "]")
+        own += ":" + _DEFAULT_PORTS[scheme]
+    return origin_host == own
 
 
 def read_websocket_config(value: Any, where: str) -> WebSocketConfig:

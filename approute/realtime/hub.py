@@ -13,10 +13,9 @@ import functools
 import logging
 import weakref
 from collections.abc import Callable
-from typing import Final
 
 from approute._types import ASGIApp, Receive, Scope, Send
-from approute.config.websocket import WebSocketConfig, normalize_origin
+from approute.config.websocket import WebSocketConfig, normalize_origin, origin_is_host
 from approute.realtime.handshake import Handshake
 from approute.realtime.served_by import on_granian
 from approute.realtime.session import Session
@@ -25,8 +24,6 @@ from approute.realtime.topics import Broker, Deliver, MemoryBroker, Topics
 __all__ = ["WebSocketHub", "going_away", "open_hubs"]
 
 logger = logging.getLogger("approute")
-
-_DEFAULT_PORTS: Final = {"http": b"80", "https": b"443", "ws": b"80", "wss": b"443"}
 
 open_hubs: weakref.WeakSet[WebSocketHub] = weakref.WeakSet()
 """Every hub of this process: what a server's shutdown closes
@@ -143,13 +140,7 @@ class WebSocketHub:
             return False  # "null" (a sandboxed page, a file) or garbage
         if normalized in self._origins:
             return True
-        if host is None:
-            return False
-        scheme, _, origin_host = normalized.partition("://")
-        own = host.strip().lower()
-        if b":" not in own.rpartition(b"]")[2]:  # no port (after an IPv6 address's "]")
-            own += b":" + _DEFAULT_PORTS[scheme]
-        return origin_host.encode() == own
+        return host is not None and origin_is_host(normalized, host.decode("latin-1"))
 
     def going_away(self) -> list[asyncio.Future[None]]:
         """Close every connection (1001; 1012 under ``approute dev``'s

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from approute.config.load import load_config
-from approute.config.websocket import WebSocketConfig, normalize_origin
+from approute.config.websocket import WebSocketConfig, normalize_origin, origin_is_host
 from approute.errors import ProjectError
 from tests.conftest import ProjectFactory
 
@@ -95,3 +95,18 @@ def test_bad_values_name_the_key(make_project: ProjectFactory, source: str, mess
 )
 def test_origins_are_normalised_once(origin: str, normalized: str | None) -> None:
     assert normalize_origin(origin) == normalized
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "same"),
+    [
+        ("https://example.com:443", "example.com", True),
+        ("https://example.com:443", "Example.COM:443", True),
+        ("http://example.com:80", "example.com:8080", False),
+        ("http://[::1]:3000", "[::1]:3000", True),
+        ("http://[::1]:80", "[::1]", True),
+        ("https://example.com:443", "evil.example", False),
+    ],
+)
+def test_origin_is_host_fills_in_the_default_port(origin: str, host: str, same: bool) -> None:
+    assert origin_is_host(origin, host) is same
