@@ -10,21 +10,19 @@ from __future__ import annotations
 import builtins
 from collections.abc import (
     AsyncIterable,
-    AsyncIterator,
     Awaitable,
     Callable,
     Iterable,
-    Iterator,
     Mapping,
 )
 from typing import TYPE_CHECKING, Any, Final, Protocol, Self, TypedDict, TypeVar, overload
 
-import anyio.to_thread
 import orjson
 
 from approute._types import Send
 from approute.http.default_headers import DefaultHeaders, add_defaults
 from approute.http.headers import Headers
+from approute.http.response_stream import close_stream, stream_chunks
 from approute.http.set_cookie import ResponseCookies
 from approute.http.url import NextURL
 
@@ -224,7 +222,7 @@ class Response:
         """The whole body (a streamed body is read to its end)."""
         if self._stream is None:
             return self._body or b""
-        return b"".join([chunk async for chunk in _chunks(self._stream)])
+        return b"".join([chunk async for chunk in stream_chunks(self._stream)])
 
     async def text(self) -> str:
         """The body decoded as UTF-8."""
@@ -269,14 +267,14 @@ class Response:
             await send({"type": "http.response.start", "status": status, "headers": raw})
             await send({"type": "http.response.body", "body": b"" if head_only else body})
             if stream is not None:
-                await _close(stream)
+                await close_stream(stream)
             return
         await send({"type": "http.response.start", "status": status, "headers": raw})
         if head_only:
-            await _close(stream)
+            await close_stream(stream)
             await send({"type": "http.response.body", "body": b""})
             return
-        iterator = _chunks(stream)
+        iterator = stream_chunks(stream)
         try:
             async for chunk in iterator:
                 if chunk:
@@ -285,55 +283,11 @@ class Response:
             # A client that went away cancels us here: the generator's
             # ``finally`` must still run.
             await iterator.aclose()  # type: ignore[attr-defined]  # an async generator
-            await _close(stream)
+            await close_stream(stream)
         await send({"type": "http.response.body", "body": b""})
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.status}>"
-
-
-async def _chunks(
-    stream: Iterable[bytes] | AsyncIterable[bytes],
-) -> AsyncIterator[bytes]:
-    """Chunks of a sync or async iterable; sync ones are advanced in a thread."""
-    if isinstance(stream, AsyncIterable):
-        async for chunk in stream:
-            yield _as_bytes(chunk)
-        return
-    if isinstance(stream, list | tuple):
-        for chunk in stream:
-            yield _as_bytes(chunk)
-        return
-    iterator: Iterator[bytes] = iter(stream)
-    while True:
-        next_chunk = await anyio.to_thread.run_sync(_next_chunk, iterator)
-        if next_chunk is None:
-            return
-        yield _as_bytes(next_chunk)
-
-
-def _next_chunk(iterator: Iterator[bytes]) -> bytes | None:
-    return next(iterator, None)
-
-
-def _as_bytes(chunk: bytes | str) -> bytes:
-    if isinstance(chunk, bytes):
-        return chunk
-    if isinstance(chunk, str):
-        return chunk.encode()
-    if isinstance(chunk, bytearray | memoryview):
-        return bytes(chunk)
-    raise TypeError(f"response stream chunks must be bytes or str; got {type(chunk).__name__}")
-
-
-async def _close(stream: Iterable[bytes] | AsyncIterable[bytes]) -> None:
-    aclose = getattr(stream, "aclose", None)
-    if aclose is not None:
-        await aclose()
-        return
-    close = getattr(stream, "close", None)
-    if close is not None:
-        close()
 
 
 class MiddlewareRequestInit(TypedDict, total=False):
